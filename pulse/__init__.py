@@ -1,0 +1,1 @@
+"""Pulse: the command line and the settings every component shares."""

@@ -1,0 +1,25 @@
+"""Fixtures shared by every test: real components, started once per test run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.stack import ClickHouseEndpoint, start_clickhouse, start_kafka
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real single-node KRaft broker on a free port; its bootstrap address."""
+    node, proc = start_kafka(tmp_path_factory.mktemp("kafka"))
+    yield node.bootstrap
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseEndpoint]:
+    """The embedded ClickHouse endpoint on a free port."""
+    endpoint = start_clickhouse(tmp_path_factory.mktemp("clickhouse"))
+    yield endpoint
+    endpoint.process.stop()
