@@ -1,0 +1,50 @@
+# Pulse — every command from the repository root, on a fresh machine.
+# `make run` installs what is missing and starts the stack in the foreground.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps run up down status test test-fast bench lint clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)  ## venv, Python packages and the Kafka jars (cached)
+	$(BIN)/python -m pulse.local.install
+
+system-deps:  ## Debian packages the tests use (Prometheus, promtool, Alertmanager); needs root
+	@bash .ci/system-deps.sh
+
+run: install  ## start the whole stack in the foreground; Ctrl-C stops it
+	$(BIN)/pulse run
+
+up: install  ## start the stack in the background; returns when every part is ready
+	$(BIN)/pulse up
+
+down:  ## stop the background stack
+	@test -x $(BIN)/pulse && $(BIN)/pulse down || true
+
+status:  ## which parts are running and ready
+	$(BIN)/pulse status
+
+test: install system-deps  ## the whole test suite against a real Kafka broker and real ClickHouse
+	$(BIN)/pytest
+
+bench: install  ## benchmarks; writes bench/results/latest.json
+	$(BIN)/python -m bench
+
+lint: install  ## ruff
+	$(BIN)/ruff check .
+
+clean:  ## remove local data (Kafka logs, ClickHouse data); keeps the venv and jar cache
+	rm -rf data

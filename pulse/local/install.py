@@ -1,0 +1,8 @@
+"""`python -m pulse.local.install`: fetch what the local stack needs beyond Python packages."""
+
+from __future__ import annotations
+
+from pulse.local.kafka import ensure_jars
+
+if __name__ == "__main__":
+    ensure_jars()
