@@ -23,5 +23,5 @@ def eventually(
         if until(value):
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout:.0f} s; last value: {value!r}")
+            raise AssertionError(f"{what} not reached in {timeout:.0f} s; last value: {value!r}")
         time.sleep(interval)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,13 +9,8 @@ from pathlib import Path
 import httpx
 
 from pulse.local.kafka import KafkaNode
+from pulse.local.ports import free_port  # noqa: F401 - re-exported for tests
 from pulse.local.process import ManagedProcess, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_kafka(data_dir: Path) -> tuple[KafkaNode, ManagedProcess]:

@@ -118,7 +118,9 @@ class KafkaNode:
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
-            raise KafkaSetupError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+            raise KafkaSetupError(
+                f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
+            )
 
     def process(self, log_file: Path) -> ManagedProcess:
         return ManagedProcess(

@@ -22,7 +22,7 @@ def wait_until(
     alive: Callable[[], bool] | None = None,
     interval: float = 0.2,
 ) -> None:
-    """Poll ``predicate`` until it is true; fail after ``timeout`` s or as soon as ``alive`` is false."""
+    """Poll ``predicate`` until true; fail after ``timeout`` s or once ``alive`` turns false."""
     deadline = time.monotonic() + timeout
     while True:
         if predicate():

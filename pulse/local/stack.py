@@ -154,8 +154,9 @@ class Stack:
         return "started"
 
     def migrate(self) -> list[str]:
-        from clickhouse.client import writer_client
         from clickhouse.migrate import apply_migrations
+
+        from clickhouse.client import writer_client
 
         client = writer_client()
         try:

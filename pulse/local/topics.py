@@ -10,7 +10,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 from pulse.settings import SharedSettings
 
 
-async def _ensure(bootstrap: str, topics: dict[str, int]) -> list[str]:
+async def create_topics(bootstrap: str, topics: dict[str, int]) -> list[str]:
+    """Create each missing ``name -> partitions`` topic with one replica; return those created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -29,4 +30,4 @@ async def _ensure(bootstrap: str, topics: dict[str, int]) -> list[str]:
 def ensure_topics(shared: SharedSettings) -> list[str]:
     """Create the events topic and the dead-letter topic if missing; return those created."""
     topics = {shared.events_topic: shared.events_partitions, shared.dlq_topic: 1}
-    return asyncio.run(_ensure(shared.kafka_bootstrap_servers, topics))
+    return asyncio.run(create_topics(shared.kafka_bootstrap_servers, topics))

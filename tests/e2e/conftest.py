@@ -39,7 +39,9 @@ class RunningStack:
 
 @pytest.fixture(scope="session")
 def pulse_stack(
-    kafka_bootstrap: str, clickhouse_endpoint: ClickHouseEndpoint, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    clickhouse_endpoint: ClickHouseEndpoint,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningStack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     database = f"pulse_e2e_{secrets.token_hex(4)}"

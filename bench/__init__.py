@@ -1,0 +1,1 @@
+"""Pulse benchmarks: `make bench` (`python -m bench`)."""
