@@ -58,7 +58,8 @@ def run_all(cfg: BenchSettings) -> dict[str, Any]:
             api = f"http://{stack.settings.api_host}:{stack.settings.api_port}"
             for batch, conc in sorted(cfg.concurrency.items()):
                 with console.status(f"ingest: batches of {batch}, {conc} clients…"):
-                    results["ingest"].append(load(f"{api}/v1/events", key, batch, conc, cfg.seconds))
+                    run = load(f"{api}/v1/events", key, batch, conc, cfg.seconds)
+                    results["ingest"].append(run)
             with console.status("freshness at a steady rate…"):
                 results["freshness"] = measure(
                     api, key, "127.0.0.1", int(stack.shared.clickhouse_url.rsplit(":", 1)[1]),
