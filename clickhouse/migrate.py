@@ -1,0 +1,124 @@
+"""Versioned schema migrations: numbered SQL files applied in order, recorded once each.
+
+Files live in ``clickhouse/migrations/NNNN_what_it_does.sql``, one statement each. They may use
+``${database}`` and ``${retention_days}``; the checksum covers the file as written, so changing
+the retention later does not flag a migration as edited. Applied versions are recorded in
+``<database>.schema_migrations`` (version, name, checksum, applied_at).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+
+from clickhouse_connect.driver.client import Client
+from loguru import logger
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DEFAULT_RETENTION_DAYS = 90
+_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+_SCHEMA_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS {database}.schema_migrations
+(
+    version    UInt32,
+    name       String,
+    checksum   String,
+    applied_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(applied_at)
+ORDER BY version
+"""
+
+
+class MigrationError(Exception):
+    """The migrations cannot be applied as they are; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL file."""
+
+    version: int
+    name: str
+    template: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.template.encode()).hexdigest()
+
+    def render(self, database: str, retention_days: int) -> str:
+        return Template(self.template).substitute(
+            database=f"`{database}`", retention_days=str(retention_days)
+        )
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Every migration file of ``directory``, in version order."""
+    migrations: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise MigrationError(
+                f"{path.name}: rename it NNNN_what_it_does.sql (four digits, lower case)"
+            )
+        version = int(match.group(1))
+        if version in migrations:
+            raise MigrationError(f"{path.name}: version {version} is used twice; renumber it")
+        migrations[version] = Migration(version, path.stem, path.read_text())
+    return [migrations[v] for v in sorted(migrations)]
+
+
+def _applied(client: Client, database: str) -> dict[int, str]:
+    result = client.query(f"SELECT version, checksum FROM `{database}`.schema_migrations FINAL")
+    return {int(version): str(checksum) for version, checksum in result.result_rows}
+
+
+def _check_unchanged(migration: Migration, applied_checksum: str) -> None:
+    if applied_checksum != migration.checksum:
+        raise MigrationError(
+            f"migration {migration.name} was edited after it was applied; restore it and add "
+            "a new numbered migration for the change"
+        )
+
+
+def apply_migrations(
+    client: Client,
+    database: str,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    directory: Path = MIGRATIONS_DIR,
+) -> list[str]:
+    """Create ``database`` if missing and apply the migrations it lacks, in order.
+
+    Returns the names of the migrations applied now (empty when the schema is up to date).
+    Safe to run at every start and from several processes: every statement is idempotent.
+    """
+    if not _DATABASE_NAME.match(database):
+        raise MigrationError(
+            f"database name {database!r}: use letters, digits and underscores only"
+        )
+    if retention_days < 1:
+        raise MigrationError(f"retention of {retention_days} days: use at least 1 day")
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    client.command(_SCHEMA_MIGRATIONS.format(database=f"`{database}`"))
+    applied = _applied(client, database)
+    done: list[str] = []
+    for migration in load_migrations(directory):
+        if migration.version in applied:
+            _check_unchanged(migration, applied[migration.version])
+            continue
+        client.command(migration.render(database, retention_days))
+        client.insert(
+            "schema_migrations",
+            [[migration.version, migration.name, migration.checksum, datetime.now(UTC)]],
+            column_names=["version", "name", "checksum", "applied_at"],
+            database=database,
+        )
+        logger.info("applied migration {} to {}", migration.name, database)
+        done.append(migration.name)
+    return done
