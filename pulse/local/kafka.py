@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -148,6 +149,8 @@ def is_ready(bootstrap: str, timeout: float = 3.0) -> bool:
 async def _metadata_round_trip(bootstrap: str, timeout: float) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
+    # A probe that fails is an expected answer ("not yet"), not an error worth a log line.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(admin.start(), timeout)
