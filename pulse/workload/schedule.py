@@ -1,0 +1,102 @@
+"""The base stream: sessions scheduled by each zone's local hour, merged into event-time order."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pulse.workload.catalog import STUDENT_ACTIVITY, TEACHER_ACTIVITY
+from pulse.workload.clock import DAY_MS, MINUTE_MS, SECOND_MS, local_hour
+from pulse.workload.population import Population
+from pulse.workload.sessions import Draft, build_assignment_session, build_session
+
+BUCKET_MS = 5 * MINUTE_MS
+PILOT_SESSIONS = 2000
+_CURVES = {"student": STUDENT_ACTIVITY, "teacher": TEACHER_ACTIVITY}
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Event time ``[start_ms, end_ms)`` and the mean number of valid events per second."""
+
+    start_ms: int
+    end_ms: int
+    events_per_second: float
+
+
+def mean_session_size(population: Population, rng: random.Random) -> float:
+    """Average events per session, measured on a pilot sample so ``rate`` means events/s."""
+    total = 0
+    for _ in range(PILOT_SESSIONS):
+        user = rng.choice(population.users)
+        total += len(build_session(rng, user, 0, "pilot"))
+    return total / PILOT_SESSIONS
+
+
+def _session_id(rng: random.Random) -> str:
+    return f"s-{rng.getrandbits(48):012x}"
+
+
+def _midnight_starts(rng: random.Random, window: Window, per_midnight: int) -> list[int]:
+    """Session starts 1-15 minutes before every UTC midnight in the window."""
+    starts = []
+    midnight = (window.start_ms // DAY_MS + 1) * DAY_MS
+    while midnight < window.end_ms:
+        for _ in range(per_midnight):
+            starts.append(max(window.start_ms, midnight - rng.randint(60, 900) * SECOND_MS))
+        midnight += DAY_MS
+    return sorted(starts)
+
+
+class _Scheduler:
+    """Draws the sessions of each bucket and keeps their events in a heap by time."""
+
+    def __init__(self, population: Population, rng: random.Random, sessions_per_s: float):
+        self.population = population
+        self.rng = rng
+        self.heap: list[tuple[int, int, Draft]] = []
+        self.seq = 0
+        norm = sum(
+            len(members) * sum(_CURVES[role]) / 24
+            for (role, _), members in population.groups.items()
+        )
+        self.scale = sessions_per_s / norm
+
+    def push(self, drafts: list[Draft]) -> None:
+        for draft in drafts:
+            self.seq += 1
+            heapq.heappush(self.heap, (draft.ts_ms, self.seq, draft))
+
+    def fill_bucket(self, start: int, end: int) -> None:
+        rng = self.rng
+        for (role, offset), members in self.population.groups.items():
+            weight = _CURVES[role][local_hour(start, offset)]
+            expected = self.scale * (end - start) / SECOND_MS * len(members) * weight
+            count = int(expected) + (rng.random() < expected % 1)
+            for _ in range(count):
+                user = rng.choice(members)
+                self.push(build_session(rng, user, rng.randrange(start, end), _session_id(rng)))
+
+    def pop_before(self, limit: int) -> Iterator[Draft]:
+        while self.heap and self.heap[0][0] < limit:
+            yield heapq.heappop(self.heap)[2]
+
+
+def base_drafts(
+    population: Population, rng: random.Random, window: Window, midnight_sessions: int = 0
+) -> Iterator[Draft]:
+    """Every valid event of the window, in event-time order, lazily (memory ~ open sessions)."""
+    pilot = random.Random(rng.getrandbits(64))  # noqa: S311 - a workload, not crypto
+    size = mean_session_size(population, pilot)
+    scheduler = _Scheduler(population, rng, window.events_per_second / size)
+    forced = _midnight_starts(rng, window, midnight_sessions)
+    for start in range(window.start_ms, window.end_ms, BUCKET_MS):
+        end = min(start + BUCKET_MS, window.end_ms)
+        scheduler.fill_bucket(start, end)
+        while forced and forced[0] < end:
+            user = rng.choice(population.users)
+            scheduler.push(build_assignment_session(rng, user, forced.pop(0), _session_id(rng)))
+        yield from scheduler.pop_before(end)
+    yield from scheduler.pop_before(window.end_ms)
