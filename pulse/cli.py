@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pulse.commands import data, stack
+from pulse.commands import admin, data, stack
 
 app = typer.Typer(
     help="Pulse: event-streaming analytics for learning platforms.",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 stack.register(app)
 data.register(app)
+admin.register(app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,80 @@
+"""`pulse forget | backup | restore`: privacy erasure and data safety for operators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clickhouse.backup import BackupError
+from pulse.local.envfile import ensure_env_file
+
+console = Console()
+
+
+def _rows_table(title: str, counts: dict[str, int]) -> Table:
+    table = Table("table", "rows", title=title)
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    table.add_row("[bold]total[/]", f"[bold]{sum(counts.values()):,}[/]")
+    return table
+
+
+def forget(user_id: Annotated[str, typer.Argument(help="the user_id to erase")]) -> None:
+    """Remove a user from every table and say how many rows went."""
+    from clickhouse.client import writer_client
+    from clickhouse.privacy import forget_user
+
+    ensure_env_file()
+    client = writer_client()
+    try:
+        removed = forget_user(client, client.database or "pulse", user_id)
+    finally:
+        client.close()
+    console.print(_rows_table(f"forgot {user_id}", removed))
+
+
+def backup(target: Annotated[Path, typer.Argument(help="a new, empty directory")]) -> None:
+    """Back up every ClickHouse table of the stack into a directory."""
+    from clickhouse.backup import backup as take
+    from clickhouse.client import writer_client
+
+    ensure_env_file()
+    client = writer_client()
+    try:
+        with console.status("backing up…") as status:
+            counts = take(client, client.database or "pulse", target,
+                          progress=lambda t, n: status.update(f"backed up {t} ({n:,} rows)"))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+    console.print(_rows_table(f"backup written to {target}", counts))
+
+
+def restore(source: Annotated[Path, typer.Argument(help="made by `pulse backup`")]) -> None:
+    """Restore a backup into the stack's (empty) ClickHouse database and check the row counts."""
+    from clickhouse.backup import restore as load
+    from clickhouse.client import writer_client
+
+    ensure_env_file()
+    client = writer_client()
+    try:
+        with console.status("restoring…") as status:
+            counts = load(client, client.database or "pulse", source,
+                          progress=lambda t, n: status.update(f"restored {t} ({n:,} rows)"))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+    console.print(_rows_table(f"restored from {source}", counts))
+
+
+def register(app: typer.Typer) -> None:
+    for command in (forget, backup, restore):
+        app.command()(command)
