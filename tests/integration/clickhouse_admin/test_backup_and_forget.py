@@ -1,0 +1,89 @@
+"""`pulse backup` and `restore` into a fresh data directory, and `pulse forget`."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import clickhouse_connect
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from clickhouse.backup import BackupError, backup, restore
+from clickhouse.migrate import apply_migrations
+from clickhouse.privacy import forget_user
+from tests.stack import ClickHouseEndpoint, start_clickhouse
+
+
+def connect(endpoint: ClickHouseEndpoint, database: str = "") -> Client:
+    return clickhouse_connect.get_client(host="127.0.0.1", port=endpoint.port, database=database)
+
+
+@pytest.fixture
+def database(clickhouse_endpoint: ClickHouseEndpoint) -> Iterator[str]:
+    name = f"pulse_admin_{secrets.token_hex(4)}"
+    client = connect(clickhouse_endpoint)
+    apply_migrations(client, name)
+    now = datetime.now(UTC)
+    rows = [
+        [uuid.uuid4(), "assignment.viewed", f"user-{i % 3}", now - timedelta(minutes=i), now,
+         "web", "", "math", f"hw-{i % 2}", "{}", "", 0, i]
+        for i in range(30)
+    ]
+    client.insert(
+        f"{name}.events_store", rows,
+        column_names=["event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
+                      "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
+                      "kafka_offset"],
+    )
+    client.insert(f"{name}.dau_users", [[now.date(), f"user-{i}"] for i in range(3)],
+                  column_names=["day", "user_id"])
+    yield name
+    client.command(f"DROP DATABASE IF EXISTS {name}")
+
+
+def test_backup_restores_into_a_fresh_data_directory_with_equal_counts(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str, tmp_path: Path
+) -> None:
+    counts = backup(connect(clickhouse_endpoint), database, tmp_path / "backup")
+    assert counts["events_store"] == 30 and counts["dau_users"] == 3
+
+    fresh = start_clickhouse(tmp_path / "fresh")
+    try:
+        restored = restore(connect(fresh), "pulse", tmp_path / "backup")
+        assert restored == counts
+        assert int(connect(fresh, "pulse").command("SELECT count() FROM events")) == 30
+    finally:
+        fresh.process.stop()
+
+
+def test_restore_refuses_a_database_that_already_has_data(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str, tmp_path: Path
+) -> None:
+    backup(connect(clickhouse_endpoint), database, tmp_path / "b")
+    with pytest.raises(BackupError, match="already has"):
+        restore(connect(clickhouse_endpoint), database, tmp_path / "b")
+
+
+def test_backup_refuses_a_directory_that_is_not_empty(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str, tmp_path: Path
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x").write_text("keep me")
+    with pytest.raises(BackupError, match="not empty"):
+        backup(connect(clickhouse_endpoint), database, tmp_path / "b")
+
+
+def test_forget_removes_the_user_everywhere_and_counts_rows(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str
+) -> None:
+    client = connect(clickhouse_endpoint, database)
+    removed = forget_user(client, database, "user-1")
+    assert removed["events_store"] == 10 and removed["dau_users"] == 1
+    for view in ("events", "dau_users"):
+        left = client.command(f"SELECT count() FROM {view} WHERE user_id = 'user-1'")
+        assert int(left) == 0
+    assert int(client.command("SELECT count() FROM events")) == 20
