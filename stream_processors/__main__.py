@@ -1,0 +1,48 @@
+"""``python -m stream_processors``: apply migrations, then run the Faust worker."""
+
+from __future__ import annotations
+
+import time
+
+from loguru import logger
+
+from clickhouse.client import writer_client
+from clickhouse.migrate import apply_migrations
+from pulse.logging import configure_logging
+from pulse.settings import shared_settings
+from stream_processors.config import worker_settings
+from stream_processors.exceptions import StartupError
+
+
+def migrate_when_reachable(timeout: float, retention_days: int) -> list[str]:
+    """Apply migrations, retrying while ClickHouse is not reachable yet (up to ``timeout`` s)."""
+    database = shared_settings().clickhouse_database
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return apply_migrations(writer_client(""), database, retention_days)
+        except Exception as exc:  # noqa: BLE001 - retried until the deadline, then reported
+            if time.monotonic() > deadline:
+                raise StartupError(
+                    f"cannot apply migrations at {shared_settings().clickhouse_url} ({exc}); "
+                    "start ClickHouse or set CLICKHOUSE_URL"
+                ) from exc
+            logger.info("waiting for ClickHouse: {}", exc)
+            time.sleep(1.0)
+
+
+def main() -> None:
+    """Run one stream worker in the foreground until SIGTERM or Ctrl-C."""
+    settings = worker_settings()
+    configure_logging("stream-worker", settings.log_level)
+    applied = migrate_when_reachable(settings.startup_timeout, settings.retention_days)
+    logger.info("schema up to date ({} migrations applied now)", len(applied))
+    from faust import Worker
+
+    from stream_processors.app import app
+
+    Worker(app, loglevel=settings.log_level.lower()).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

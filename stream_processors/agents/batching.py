@@ -1,0 +1,57 @@
+"""The loop every agent runs: take a batch, map it to rows, write them, then acknowledge.
+
+Messages are acknowledged only after ClickHouse confirmed every row built from them, so Faust
+commits an offset only once its batch is stored; a crash in between re-delivers the batch and
+the keyed ReplacingMergeTree tables collapse the repeated rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from faust import StreamT
+from faust.types import Message
+
+from clickhouse.client import async_writer_client
+from schemas.events import EventRecord
+from stream_processors.app import settings, shared
+from stream_processors.decoding import Undecodable
+from stream_processors.rows import COLUMNS, Row
+from stream_processors.sink import Backoff, ClickHouseWriter, Sink
+
+RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
+OnUndecodable = Callable[[Message, Undecodable], Awaitable[None]]
+OnStored = Callable[[list[EventRecord]], None]
+
+writer = ClickHouseWriter(async_writer_client, shared.clickhouse_database)
+
+
+def new_sink(*tables: str) -> Sink:
+    """A sink for ``tables`` writing through the worker's shared ClickHouse writer."""
+    backoff = Backoff(settings.sink_retry_min_seconds, settings.sink_retry_max_seconds)
+    return Sink(writer, {table: COLUMNS[table] for table in tables}, backoff)
+
+
+async def store_batches(
+    stream: StreamT,
+    sink: Sink,
+    to_rows: RowMapper,
+    on_undecodable: OnUndecodable | None = None,
+    on_stored: OnStored | None = None,
+) -> None:
+    """Consume ``stream`` in batches of ``PULSE_SINK_MAX_ROWS`` or ``PULSE_SINK_MAX_SECONDS``."""
+    async for events in stream.noack_take(settings.sink_max_rows, within=settings.sink_max_seconds):
+        records: list[EventRecord] = []
+        for event in events:
+            value = event.value
+            if isinstance(value, EventRecord):
+                records.append(value)
+                for table, row in to_rows(value, event.message):
+                    sink.add(table, row)
+            elif on_undecodable is not None and isinstance(value, Undecodable):
+                await on_undecodable(event.message, value)
+        await sink.flush()
+        if on_stored is not None:
+            on_stored(records)
+        for event in events:
+            await stream.ack(event)

@@ -1,0 +1,40 @@
+"""LLM usage: one fact per ``llm.call`` event, and the live Prometheus counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faust import StreamT
+from faust.types import Message
+
+from schemas.events import EventRecord
+from stream_processors import metrics
+from stream_processors.agents.batching import new_sink, store_batches
+from stream_processors.app import app
+from stream_processors.rows import Row, llm_call_row
+from stream_processors.topics import events_topic
+
+
+def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
+    row = llm_call_row(record)
+    if row is not None:
+        yield "llm_calls", row
+
+
+def count_calls(records: list[EventRecord]) -> None:
+    """Add the stored calls to the llm_* counters."""
+    for record in records:
+        row = llm_call_row(record)
+        if row is None:
+            continue
+        _, _, model, _, prompt_tokens, completion_tokens, cost = row
+        metrics.LLM_CALLS.labels(model).inc()
+        metrics.LLM_COST.labels(model).inc(cost)
+        metrics.LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
+        metrics.LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
+
+
+@app.agent(events_topic)
+async def llm_usage(stream: StreamT) -> None:
+    """Record each LLM call's tokens and cost."""
+    await store_batches(stream, new_sink("llm_calls"), rows, on_stored=count_calls)

@@ -1,0 +1,42 @@
+"""Settings of the stream worker (environment and ``.env``), read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pulse.settings import shared_settings
+
+
+class WorkerSettings(BaseSettings):
+    """What the Faust worker needs besides the shared addresses (``pulse.settings``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    app_id: str = Field("pulse-worker", alias="PULSE_WORKER_APP_ID", min_length=1)
+    web_host: str = Field("127.0.0.1", alias="PULSE_WORKER_HOST")
+    web_port: int = Field(6066, alias="PULSE_WORKER_PORT", ge=1, le=65535)
+    store: str = Field("memory://", alias="PULSE_WORKER_STORE")
+    log_level: str = Field("INFO", alias="PULSE_LOG_LEVEL")
+    sink_max_rows: int = Field(5000, alias="PULSE_SINK_MAX_ROWS", ge=1)
+    sink_max_seconds: float = Field(1.0, alias="PULSE_SINK_MAX_SECONDS", gt=0)
+    sink_retry_min_seconds: float = Field(0.2, alias="PULSE_SINK_RETRY_MIN_SECONDS", gt=0)
+    sink_retry_max_seconds: float = Field(10.0, alias="PULSE_SINK_RETRY_MAX_SECONDS", gt=0)
+    retention_days: int = Field(90, alias="PULSE_RETENTION_DAYS", ge=1)
+    rolling_dau_interval: float = Field(15.0, alias="PULSE_ROLLING_DAU_INTERVAL", gt=0)
+    lag_interval: float = Field(5.0, alias="PULSE_LAG_INTERVAL", gt=0)
+    startup_timeout: float = Field(60.0, alias="PULSE_WORKER_STARTUP_TIMEOUT", gt=0)
+
+    @property
+    def faust_data_dir(self) -> Path:
+        """Where Faust keeps its local state (table stores, the worker's lock)."""
+        return shared_settings().data_dir / "worker" / self.app_id
+
+
+@lru_cache(maxsize=1)
+def worker_settings() -> WorkerSettings:
+    """The process's worker settings, read once."""
+    return WorkerSettings()  # type: ignore[call-arg]

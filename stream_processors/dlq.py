@@ -1,0 +1,50 @@
+"""Dead letters: messages the worker cannot process go to ``pulse.events.dlq`` with the error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faust.types import Message
+from loguru import logger
+
+from stream_processors import metrics
+from stream_processors.decoding import Undecodable
+from stream_processors.topics import dlq_topic
+
+MAX_ERROR_BYTES = 4096
+
+
+def header(message: Message, name: str) -> str | None:
+    """The value of header ``name`` of ``message``, decoded, if present."""
+    headers: Any = message.headers or []
+    items = headers.items() if isinstance(headers, dict) else headers
+    for key, value in items:
+        if key == name and value is not None:
+            return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return None
+
+
+def dead_letter_headers(message: Message, failure: Undecodable) -> list[tuple[str, bytes]]:
+    """Headers of the dead letter: the error, its class, and where the message came from."""
+    return [
+        ("error", failure.error.encode()[:MAX_ERROR_BYTES]),
+        ("reason", failure.reason.encode()),
+        ("source_topic", message.topic.encode()),
+        ("source_partition", str(message.partition).encode()),
+        ("source_offset", str(message.offset).encode()),
+        ("request_id", (header(message, "request_id") or "").encode()),
+    ]
+
+
+async def dead_letter(message: Message, failure: Undecodable) -> None:
+    """Publish ``message`` to the dead-letter topic and wait until Kafka has it."""
+    request_id = header(message, "request_id")
+    logger.bind(request_id=request_id, reason=failure.reason).warning(
+        "dead-lettered {}[{}]@{}: {}",
+        message.topic, message.partition, message.offset, failure.error,
+    )
+    pending = await dlq_topic.send(
+        key=message.key, value=failure.raw, headers=dead_letter_headers(message, failure)
+    )
+    await pending
+    metrics.DEAD_LETTERS.labels(failure.reason).inc()

@@ -1,0 +1,64 @@
+"""Live figures: rolling DAU and consumer lag, refreshed by Faust timers into Prometheus gauges.
+
+Rolling DAU is read from ClickHouse (exact, settled, and the same from every worker of the
+group, whichever partitions each one owns); users are distinct per window ending now.
+"""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.asyncclient import AsyncClient
+from loguru import logger
+
+from clickhouse.client import async_writer_client
+from stream_processors import metrics
+from stream_processors.app import app, settings, shared
+
+WINDOWS: dict[str, int] = {"24h": 1, "7d": 7, "30d": 30}
+
+_client: AsyncClient | None = None
+
+
+def rolling_dau_sql(database: str) -> str:
+    """One query answering every window: distinct users with an event in (now - window, now]."""
+    columns = ", ".join(
+        f"uniqExactIf(user_id, ts > now64(3) - INTERVAL {days} DAY) AS `{name}`"
+        for name, days in WINDOWS.items()
+    )
+    longest = max(WINDOWS.values())
+    return (
+        f"SELECT {columns} FROM `{database}`.events_store "
+        f"WHERE ts > now64(3) - INTERVAL {longest} DAY AND ts <= now64(3)"
+    )
+
+
+async def rolling_dau() -> dict[str, int]:
+    """Distinct users per window, and the gauges set to them."""
+    global _client
+    if _client is None:
+        _client = await async_writer_client(shared.clickhouse_database)
+    result = await _client.query(rolling_dau_sql(shared.clickhouse_database))
+    figures = dict(zip(WINDOWS, (int(v) for v in result.result_rows[0]), strict=True))
+    for window, value in figures.items():
+        metrics.DAU.labels(window).set(value)
+    return figures
+
+
+@app.timer(settings.rolling_dau_interval)
+async def refresh_rolling_dau() -> None:
+    """Keep the pulse_dau gauges fresh for scrapes of /metrics."""
+    try:
+        await rolling_dau()
+    except Exception as exc:  # noqa: BLE001 - a missed refresh is retried next tick
+        logger.warning("rolling DAU not refreshed: {}", exc)
+
+
+@app.timer(settings.lag_interval)
+async def refresh_consumer_lag() -> None:
+    """Set kafka_consumer_lag for each assigned partition: high watermark minus position."""
+    consumer = app.consumer
+    for tp in consumer.assignment():
+        position = await consumer.position(tp)
+        if position is None:
+            continue
+        lag = max(consumer.highwater(tp) - position, 0)
+        metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)

@@ -1,0 +1,54 @@
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import orjson
+
+from schemas.events import EventRecord
+from stream_processors.decoding import Undecodable, decode_record
+
+
+def good(**overrides: object) -> dict:
+    doc = {
+        "v": 1, "event_id": str(uuid4()), "event": "user.login", "user_id": "u-1",
+        "timestamp": datetime.now(UTC).isoformat(), "received_at": datetime.now(UTC).isoformat(),
+        "metadata": {},
+    }
+    return {**doc, **overrides}
+
+
+def test_valid_record_decodes() -> None:
+    assert isinstance(decode_record(orjson.dumps(good())), EventRecord)
+
+
+def test_non_json_is_not_json() -> None:
+    result = decode_record(b"\x00 not json")
+    assert isinstance(result, Undecodable) and result.reason == "not_json"
+    assert result.raw == b"\x00 not json"
+
+
+def test_empty_value_is_not_json() -> None:
+    assert decode_record(None).reason == "not_json"  # type: ignore[union-attr]
+
+
+def test_other_schema_version_is_rejected_by_version() -> None:
+    result = decode_record(orjson.dumps(good(v=2)))
+    assert isinstance(result, Undecodable) and result.reason == "schema_version"
+    assert "2" in result.error
+
+
+def test_json_array_is_an_invalid_record() -> None:
+    assert decode_record(b"[1, 2]").reason == "invalid_record"  # type: ignore[union-attr]
+
+
+def test_missing_field_names_the_field() -> None:
+    doc = good()
+    del doc["user_id"]
+    result = decode_record(orjson.dumps(doc))
+    assert isinstance(result, Undecodable) and result.reason == "invalid_record"
+    assert "user_id" in result.error
+
+
+def test_known_event_with_bad_metadata_is_an_invalid_record() -> None:
+    result = decode_record(orjson.dumps(good(event="llm.call", metadata={"model": "m"})))
+    assert isinstance(result, Undecodable) and result.reason == "invalid_record"
+    assert "prompt_tokens" in result.error
