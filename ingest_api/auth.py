@@ -1,0 +1,106 @@
+"""API keys and roles: ``PULSE_API_KEYS`` parsing and constant-time key checks.
+
+``PULSE_API_KEYS`` is a comma list of ``key:role`` or ``sha256:<hex digest of the key>:role``
+entries; roles are ``producer`` (writes events), ``analyst`` (reads reports) and ``admin`` (both).
+Keys are kept only as SHA-256 digests and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ingest_api.exceptions import ConfigError, NotAuthenticated
+
+_HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class Role(StrEnum):
+    PRODUCER = "producer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who made a request: a short, non-secret key id (digest prefix) and the key's role."""
+
+    key_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class _Entry:
+    digest: bytes
+    role: Role
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _parse_entry(raw: str, position: int) -> _Entry:
+    secret, sep, role_name = raw.rpartition(":")
+    if not sep or not secret:
+        raise ConfigError(
+            f"PULSE_API_KEYS entry {position} has no role: write it as key:role "
+            "(roles producer, analyst, admin)"
+        )
+    try:
+        role = Role(role_name.strip().lower())
+    except ValueError:
+        raise ConfigError(
+            f"PULSE_API_KEYS entry {position} has role {role_name!r}: "
+            "use producer, analyst or admin"
+        ) from None
+    if secret.startswith("sha256:"):
+        hexdigest = secret.removeprefix("sha256:")
+        if not _HEX_DIGEST.match(hexdigest):
+            raise ConfigError(
+                f"PULSE_API_KEYS entry {position} starts with sha256: but is not followed by "
+                "64 hex digits: write sha256:<sha256 hex of the key>:role"
+            )
+        return _Entry(bytes.fromhex(hexdigest), role)
+    return _Entry(_digest(secret), role)
+
+
+class KeyRing:
+    """The API keys this process accepts, as digests; looks keys up in constant time."""
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self._entries = tuple(entries)
+
+    @classmethod
+    def parse(cls, spec: str) -> KeyRing:
+        """Read a ``PULSE_API_KEYS`` value; raise :class:`ConfigError` on a malformed entry."""
+        parts = [p.strip() for p in spec.split(",")]
+        return cls([_parse_entry(p, i + 1) for i, p in enumerate(parts) if p])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def authenticate(self, key: str | None) -> Principal:
+        """The principal owning ``key``; :class:`NotAuthenticated` if it is missing or unknown."""
+        if not key:
+            raise NotAuthenticated("send your API key as: Authorization: Bearer <key>")
+        digest = _digest(key)
+        found: _Entry | None = None
+        for entry in self._entries:  # no early exit: the time does not depend on the match
+            if hmac.compare_digest(entry.digest, digest):
+                found = entry
+        if found is None:
+            raise NotAuthenticated("this API key is not valid: check PULSE_API_KEYS")
+        return Principal(key_id=found.digest.hex()[:12], role=found.role)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

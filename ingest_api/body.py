@@ -1,0 +1,101 @@
+"""Reading a request body within limits: content type, gzip undone as it streams, JSON once.
+
+A gzip body is inflated chunk by chunk with a bounded output size, so a small "gzip bomb" is
+refused as soon as its output passes the limit, without ever being held in memory.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from ingest_api.exceptions import BodyTooLarge, InvalidBody, UnsupportedMediaType
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+def check_content_type(content_type: str | None, content_encoding: str | None) -> bool:
+    """Validate the headers; return True when the body is gzip-compressed."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    is_json = media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+    if not is_json:
+        raise UnsupportedMediaType(
+            f"Content-Type must be application/json, not {media or 'missing'!r}"
+        )
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise UnsupportedMediaType(
+            f"Content-Encoding {encoding!r} is not supported: send gzip or no encoding"
+        )
+    return encoding == "gzip"
+
+
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"body is larger than {limit} bytes (after gzip is undone): split it into smaller batches"
+    )
+
+
+class GzipLimiter:
+    """Inflates gzip data fed in chunks, refusing once the output would pass ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._inflater = zlib.decompressobj(_GZIP_WBITS)
+        self._out = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        """Inflate one chunk of compressed input; raise :class:`BodyTooLarge` past the limit."""
+        data = chunk
+        while data and not self._inflater.eof:
+            room = self._limit + 1 - len(self._out)
+            try:
+                self._out += self._inflater.decompress(data, room)
+            except zlib.error as exc:
+                raise InvalidBody(f"body is not valid gzip: {exc}") from None
+            if len(self._out) > self._limit:
+                raise _too_large(self._limit)
+            data = self._inflater.unconsumed_tail
+
+    def finish(self) -> bytes:
+        """The whole inflated body; :class:`InvalidBody` if the gzip stream was cut short."""
+        if not self._inflater.eof:
+            raise InvalidBody("body is not valid gzip: the stream is truncated")
+        return bytes(self._out)
+
+
+async def read_limited(chunks: AsyncIterator[bytes], limit: int, gzipped: bool) -> bytes:
+    """Read a body from ``chunks``, at most ``limit`` bytes once gzip (if any) is undone."""
+    if gzipped:
+        inflater = GzipLimiter(limit)
+        async for chunk in chunks:
+            inflater.feed(chunk)
+        return inflater.finish()
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(limit)
+    return bytes(body)
+
+
+def parse_events(body: bytes, max_events: int) -> list[Any]:
+    """The items of a body holding one event (an object) or a JSON array of events."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody(f"body is not valid UTF-8 JSON: {exc}") from None
+    if isinstance(payload, dict):
+        return [payload]
+    if not isinstance(payload, list):
+        raise InvalidBody("body must be one event (a JSON object) or a JSON array of events")
+    if len(payload) > max_events:
+        raise BodyTooLarge(
+            f"batch holds {len(payload)} events, at most {max_events} are allowed: split it"
+        )
+    return payload

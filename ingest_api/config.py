@@ -1,0 +1,50 @@
+"""The ingest API's settings: environment variables (and ``.env``), read once, frozen."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from pulse.settings import SharedSettings
+
+MEBIBYTE = 1024 * 1024
+
+
+class ApiSettings(SharedSettings):
+    """Everything the ingest API reads from its environment.
+
+    Kafka's address and the topic names are the shared ones (``KAFKA_BOOTSTRAP_SERVERS``,
+    ``PULSE_EVENTS_TOPIC``, ``PULSE_DLQ_TOPIC``, ``PULSE_EVENTS_PARTITIONS``).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", alias="PULSE_API_HOST")
+    port: int = Field(8000, alias="PULSE_API_PORT", ge=0, le=65535)
+    api_keys: SecretStr = Field(SecretStr(""), alias="PULSE_API_KEYS")
+    log_level: str = Field("INFO", alias="PULSE_API_LOG_LEVEL")
+
+    max_body_bytes: int = Field(MEBIBYTE, alias="PULSE_API_MAX_BODY_BYTES", ge=1024)
+    max_batch_events: int = Field(1000, alias="PULSE_API_MAX_BATCH_EVENTS", ge=1)
+
+    rate_limit_per_second: float = Field(2000.0, alias="PULSE_API_RATE_LIMIT_PER_SECOND", gt=0)
+    rate_limit_burst: int = Field(4000, alias="PULSE_API_RATE_LIMIT_BURST", ge=1)
+
+    topic_replication: int = Field(1, alias="PULSE_KAFKA_TOPIC_REPLICATION", ge=1)
+    kafka_transactional_id: str | None = Field(None, alias="PULSE_API_TRANSACTIONAL_ID")
+    produce_timeout_s: float = Field(10.0, alias="PULSE_API_PRODUCE_TIMEOUT_S", gt=0)
+    group_linger_ms: float = Field(2.0, alias="PULSE_API_GROUP_LINGER_MS", ge=0)
+    group_max_events: int = Field(5000, alias="PULSE_API_GROUP_MAX_EVENTS", ge=1)
+    max_pending_events: int = Field(50_000, alias="PULSE_API_MAX_PENDING_EVENTS", ge=1)
+    kafka_linger_ms: int = Field(5, alias="PULSE_API_KAFKA_LINGER_MS", ge=0)
+    kafka_max_batch_bytes: int = Field(256 * 1024, alias="PULSE_API_KAFKA_MAX_BATCH_BYTES")
+    readiness_cache_s: float = Field(1.5, alias="PULSE_API_READINESS_CACHE_S", ge=0)
+    retry_after_s: int = Field(5, alias="PULSE_API_RETRY_AFTER_S", ge=1)
+
+
+@lru_cache(maxsize=1)
+def api_settings() -> ApiSettings:
+    """The process's API settings, read once."""
+    return ApiSettings()  # type: ignore[call-arg]

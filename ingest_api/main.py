@@ -1,0 +1,52 @@
+"""The ingest API application: ``create_app()``; ``uvicorn ingest_api.main:app`` serves it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ingest_api.config import ApiSettings, api_settings
+from ingest_api.handlers import install_handlers
+from ingest_api.middleware import RequestContextMiddleware
+from ingest_api.routes import events, health, metrics
+from ingest_api.state import ApiState
+from pulse.logging import configure_logging
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """A new app instance with its own state, metrics registry and (in its lifespan) producer."""
+    state = ApiState.build(settings or api_settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await state.publisher.start()
+        try:
+            yield
+        finally:
+            await state.publisher.close()
+
+    app = FastAPI(
+        title="Pulse ingest API",
+        version="1.0.0",
+        summary="Learning-platform events in, to Kafka, per-event verdicts out.",
+        lifespan=lifespan,
+    )
+    app.state.api = state
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    install_handlers(app)
+    for router in (events.router, health.router, metrics.router):
+        app.include_router(router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``ingest_api.main:app``, built on first use from the environment's settings."""
+    if name != "app":
+        raise AttributeError(name)
+    settings = api_settings()
+    configure_logging("ingest_api", settings.log_level)
+    application = create_app(settings)
+    globals()["app"] = application
+    return application

@@ -1,0 +1,72 @@
+"""Per-request context: the X-Request-ID, an access log line, and the HTTP metrics.
+
+A pure ASGI middleware, so it sees the status of every answer, errors included, and the route
+template FastAPI matched (``scope["route"]``) once the app has run.
+"""
+
+from __future__ import annotations
+
+import time
+from uuid import uuid4
+
+from loguru import logger
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ingest_api.metrics import ApiMetrics
+from pulse.logging import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def incoming_request_id(value: str | None) -> str:
+    """The caller's request id if it is sane (printable, at most 128 chars), else a new one."""
+    if value and len(value) <= 128 and value.isprintable() and value.isascii():
+        return value
+    return uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the matched route (never the raw path), or ``unmatched``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class RequestContextMiddleware:
+    """Binds the request id for logs, returns it in ``X-Request-ID``, records metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        token = request_id_var.set(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            request_id_var.reset(token)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_template(scope)
+        self.metrics.observe_request(scope["method"], route, status, seconds)
+        level = "DEBUG" if route in _QUIET_ROUTES else "INFO"
+        logger.log(
+            level, "{} {} -> {} in {:.1f} ms", scope["method"], route, status, seconds * 1000,
+        )

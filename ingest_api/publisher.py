@@ -1,0 +1,232 @@
+"""Publishing accepted events to Kafka with group commit: one transaction for many requests.
+
+Requests hand their messages to :meth:`GroupCommitPublisher.publish` and wait. A single flusher
+task takes the requests waiting at that moment (up to ``group_max_events`` events), sends them
+all inside one Kafka transaction and commits it; every request of the group then learns the
+outcome together. A commit means every event of every request in the group is durably in Kafka
+(``acks=all``); a failure or a timeout aborts the transaction (consumers read ``read_committed``,
+so they never see a part of it) and each request of the group answers 503. After a failure the
+producer is discarded: the next one, under the same transactional id, fences the old one, which
+aborts anything it left open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+from loguru import logger
+
+from ingest_api.config import ApiSettings
+from ingest_api.exceptions import KafkaUnavailable
+from ingest_api.kafka_admin import ensure_topics
+from ingest_api.metrics import ApiMetrics
+
+ProducerFactory = Callable[[], AIOKafkaProducer]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Kafka message: key, value, headers."""
+
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    messages: list[Message]
+    future: asyncio.Future[None]
+
+
+class GroupCommitPublisher:
+    """Commits the events of concurrent requests to Kafka in shared transactions."""
+
+    def __init__(self, settings: ApiSettings, metrics: ApiMetrics) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._transactional_id = settings.kafka_transactional_id or f"pulse-ingest-{uuid4().hex}"
+        self._producer: AIOKafkaProducer | None = None
+        self._topics_ready = False
+        self._queue: deque[_Pending] = deque()
+        self._queued_events = 0
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._producer_lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        """True while a started producer is held (it may still find Kafka gone)."""
+        return self._producer is not None
+
+    @property
+    def timeout(self) -> float:
+        return self._settings.produce_timeout_s
+
+    async def start(self) -> None:
+        """Start the flusher and try to connect; Kafka being down now is not an error."""
+        self._task = asyncio.create_task(self._run(), name="pulse-group-commit")
+        await self.prepare()
+
+    async def prepare(self) -> bool:
+        """Make sure the topics exist and the producer is started; False if Kafka is not there."""
+        try:
+            await asyncio.wait_for(self._ensure_producer(), self.timeout)
+            return True
+        except Exception as exc:  # noqa: BLE001 - Kafka down at start-up: retried later
+            logger.warning("Kafka at {} is not usable yet: {!r}",
+                           self._settings.kafka_bootstrap_servers, exc)
+            await self._discard_producer()
+            return False
+
+    async def publish(self, messages: list[Message]) -> None:
+        """Wait until ``messages`` are committed to Kafka; :class:`KafkaUnavailable` if not."""
+        if not messages:
+            return
+        if self._task is None or self._task.done():
+            raise self._unavailable("the publisher is not running")
+        if self._queued_events + len(messages) > self._settings.max_pending_events:
+            raise self._unavailable("too many events are waiting for Kafka")
+        pending = _Pending(messages, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        self._queued_events += len(messages)
+        self._wakeup.set()
+        try:
+            # A group in flight is bounded by `timeout`, so is ours: twice that and a margin.
+            await asyncio.wait_for(asyncio.shield(pending.future), 2 * self.timeout + 1)
+        except TimeoutError:
+            self._forget(pending)
+            raise self._unavailable("Kafka did not answer in time") from None
+
+    async def close(self) -> None:
+        """Stop the flusher, refuse what is still queued, close the producer."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        while self._queue:
+            self._resolve([self._queue.popleft()], self._unavailable("the API is shutting down"))
+        await self._discard_producer()
+
+    def _unavailable(self, why: str) -> KafkaUnavailable:
+        return KafkaUnavailable(
+            f"{why}; nothing of this request was stored: retry it (event ids make retries safe)",
+            retry_after=self._settings.retry_after_s,
+        )
+
+    def _forget(self, pending: _Pending) -> None:
+        if pending in self._queue:
+            self._queue.remove(pending)
+            self._queued_events -= len(pending.messages)
+
+    async def _run(self) -> None:
+        linger = self._settings.group_linger_ms / 1000
+        while True:
+            await self._wakeup.wait()
+            if linger and self._queued_events < self._settings.group_max_events:
+                await asyncio.sleep(linger)  # let concurrent requests join this group
+            group = self._take_group()
+            if not self._queue:
+                self._wakeup.clear()
+            if group:
+                await self._commit_group(group)
+
+    def _take_group(self) -> list[_Pending]:
+        group: list[_Pending] = []
+        size = 0
+        while self._queue:
+            n = len(self._queue[0].messages)
+            if group and size + n > self._settings.group_max_events:
+                break
+            group.append(self._queue.popleft())
+            size += n
+        self._queued_events -= size
+        return group
+
+    async def _commit_group(self, group: list[_Pending]) -> None:
+        messages = [m for pending in group for m in pending.messages]
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self._transaction(messages), self.timeout)
+        except Exception as exc:  # noqa: BLE001 - every failure means: abort, answer 503
+            self._metrics.kafka_produce_errors.inc()
+            logger.warning("Kafka transaction of {} events failed: {!r}", len(messages), exc)
+            await self._discard_producer()
+            self._resolve(group, self._unavailable("Kafka did not take the events"))
+            return
+        self._metrics.kafka_produce_latency.observe(time.perf_counter() - started)
+        self._resolve(group, None)
+
+    @staticmethod
+    def _resolve(group: list[_Pending], error: Exception | None) -> None:
+        for pending in group:
+            if pending.future.done():
+                continue
+            if error is None:
+                pending.future.set_result(None)
+            else:
+                pending.future.set_exception(error)
+
+    async def _transaction(self, messages: list[Message]) -> None:
+        producer = await self._ensure_producer()
+        topic = self._settings.events_topic
+        await producer.begin_transaction()
+        futures = [
+            await producer.send(topic, m.value, key=m.key, headers=m.headers) for m in messages
+        ]
+        await producer.commit_transaction()
+        await asyncio.gather(*futures)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is not None:
+                return self._producer
+            return await self._start_producer()
+
+    async def _start_producer(self) -> AIOKafkaProducer:
+        if not self._topics_ready:
+            await self._create_topics()
+        producer = self._new_producer()
+        self._producer = producer  # set first so a failed start is discarded and closed
+        await producer.start()
+        logger.info("Kafka producer {} started", self._transactional_id)
+        return producer
+
+    async def _create_topics(self) -> None:
+        s = self._settings
+        await ensure_topics(
+            s.kafka_bootstrap_servers,
+            {s.events_topic: s.events_partitions, s.dlq_topic: s.events_partitions},
+            self.timeout,
+            replication=s.topic_replication,
+        )
+        self._topics_ready = True
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        s = self._settings
+        return AIOKafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            client_id="pulse-ingest-api",
+            acks="all",
+            enable_idempotence=True,
+            transactional_id=self._transactional_id,
+            transaction_timeout_ms=int(max(3 * s.produce_timeout_s, 30) * 1000),
+            compression_type="lz4",
+            linger_ms=s.kafka_linger_ms,
+            max_batch_size=s.kafka_max_batch_bytes,
+            request_timeout_ms=int(s.produce_timeout_s * 1000),
+        )
+
+    async def _discard_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        try:
+            await asyncio.wait_for(producer.stop(), self.timeout)
+        except Exception as exc:  # noqa: BLE001 - a broken producer is dropped either way
+            logger.warning("Kafka producer did not stop cleanly: {!r}", exc)

@@ -1,0 +1,73 @@
+"""One user's summary: activity from ``events``, ``assignment_time`` and ``llm_usage_daily``."""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.asyncclient import AsyncClient
+
+from ingest_api.reports.exceptions import UnknownUser
+from ingest_api.reports.models import AssignmentTime, LlmUsage, ModelUsage, UserSummary
+
+ACTIVITY_SQL = """
+SELECT count() AS events, uniqExact(toDate(ts)) AS active_days, min(ts), max(ts)
+FROM events
+WHERE user_id = {user_id:String}
+"""
+
+ASSIGNMENTS_SQL = """
+SELECT assignment_id, subject, first_ts, last_ts, active_seconds, submitted
+FROM assignment_time
+WHERE user_id = {user_id:String}
+ORDER BY first_ts, assignment_id
+"""
+
+LLM_SQL = """
+SELECT model, sum(calls), sum(prompt_tokens), sum(completion_tokens), sumKahan(cost_usd)
+FROM llm_usage_daily
+WHERE user_id = {user_id:String}
+GROUP BY model
+ORDER BY model
+"""
+
+
+async def _assignments(client: AsyncClient, user_id: str) -> list[AssignmentTime]:
+    result = await client.query(ASSIGNMENTS_SQL, parameters={"user_id": user_id})
+    return [
+        AssignmentTime(
+            assignment_id=assignment_id, subject=subject, first_ts=first_ts, last_ts=last_ts,
+            active_seconds=active_seconds, submitted=bool(submitted),
+        )
+        for assignment_id, subject, first_ts, last_ts, active_seconds, submitted
+        in result.result_rows
+    ]
+
+
+async def _llm_usage(client: AsyncClient, user_id: str) -> LlmUsage:
+    result = await client.query(LLM_SQL, parameters={"user_id": user_id})
+    by_model = {
+        model: ModelUsage(
+            calls=calls, prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost
+        )
+        for model, calls, prompt, completion, cost in result.result_rows
+    }
+    usages = list(by_model.values())
+    total = ModelUsage(
+        calls=sum(u.calls for u in usages),
+        prompt_tokens=sum(u.prompt_tokens for u in usages),
+        completion_tokens=sum(u.completion_tokens for u in usages),
+        cost_usd=sum(u.cost_usd for u in usages),
+    )
+    return LlmUsage(by_model=by_model, total=total)
+
+
+async def user_summary(client: AsyncClient, user_id: str) -> UserSummary:
+    """The summary of ``user_id``; :class:`UnknownUser` if no event of it was accepted."""
+    result = await client.query(ACTIVITY_SQL, parameters={"user_id": user_id})
+    events, active_days, first_seen, last_seen = result.result_rows[0]
+    if events == 0:
+        raise UnknownUser(f"no events of user {user_id!r}: check the user id")
+    return UserSummary(
+        user_id=user_id, events=events, active_days=active_days,
+        first_seen=first_seen, last_seen=last_seen,
+        assignments=await _assignments(client, user_id),
+        llm=await _llm_usage(client, user_id),
+    )

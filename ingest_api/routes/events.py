@@ -1,0 +1,79 @@
+"""``POST /v1/events``: validate each event, commit the accepted ones to Kafka, answer verdicts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import TypeAdapter
+
+from ingest_api.body import check_content_type, parse_events, read_limited
+from ingest_api.deps import ProducerPrincipal, State
+from ingest_api.records import to_message
+from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
+from ingest_api.verdicts import IngestResponse, Verdicts, event_label, judge
+from pulse.logging import current_request_id
+from schemas import Event
+
+router = APIRouter(prefix="/v1", tags=["events"])
+
+DESCRIPTION = """
+Send one event (a JSON object) or a JSON array of at most 1000 events; the body may be at most
+1 MiB once `Content-Encoding: gzip` (optional) is undone. Each event is validated on its own:
+the answer (202) gives a verdict per item, by its index in the body; rejected events carry an
+error saying which field to fix. A 202 means every accepted event is durably in Kafka; a 503
+means none of this request's events was stored (retry it after `Retry-After` seconds).
+
+**Event ids.** An event sent without `event_id` gets one from the server: a UUIDv5 of its
+canonical content (`event`, `user_id`, `timestamp` in UTC, `source`, `session_id`,
+`metadata`). Retrying the same batch after a timeout therefore yields the same ids, and Pulse
+stores each `event_id` once, so retries are safe. Two items of one request with the same id: the
+second is rejected. Known event names validate their metadata strictly; other names are custom
+events with free-form metadata.
+"""
+
+
+def _request_body_schema() -> dict[str, Any]:
+    event = TypeAdapter(Event).json_schema()
+    batch = {"type": "array", "items": event, "maxItems": 1000, "title": "Batch"}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"oneOf": [event, batch]}}},
+    }
+
+
+def _count(state: State, verdicts: Verdicts) -> None:
+    for record in verdicts.records:
+        state.metrics.events_accepted.labels(event_label(record.event)).inc()
+
+
+@router.post(
+    "/events",
+    status_code=202,
+    response_model=IngestResponse,
+    response_model_exclude_none=True,
+    summary="Ingest one event or a batch",
+    description=DESCRIPTION,
+    openapi_extra={"requestBody": _request_body_schema()},
+    responses={
+        400: error("The body is not UTF-8 JSON, not gzip as announced, or not an object/array."),
+        **AUTH_ERRORS,
+        413: error("The body is over 1 MiB (after gzip) or holds more than 1000 events."),
+        415: error("Content-Type is not application/json, or the encoding is not gzip."),
+        503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
+    },
+)
+async def post_events(request: Request, state: State, _: ProducerPrincipal) -> IngestResponse:
+    """Validate, publish in one group commit, answer per-event verdicts."""
+    gzipped = check_content_type(
+        request.headers.get("content-type"), request.headers.get("content-encoding")
+    )
+    body = await read_limited(request.stream(), state.settings.max_body_bytes, gzipped)
+    items = parse_events(body, state.settings.max_batch_events)
+    verdicts = judge(items, datetime.now(UTC), current_request_id())
+    for reason in verdicts.rejected_reasons:
+        state.metrics.events_rejected.labels(reason).inc()
+    await state.publisher.publish([to_message(r) for r in verdicts.records])
+    _count(state, verdicts)
+    return verdicts.response()

@@ -1,0 +1,92 @@
+"""Per-event verdicts: each item is validated on its own, so one bad event sinks no other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from ingest_api.event_ids import event_id_of
+from schemas import KNOWN_EVENTS, MAX_EVENT_BYTES, Event, EventRecord, describe_errors
+
+RejectReason = Literal["validation", "too_large", "not_an_object", "duplicate_in_batch"]
+
+
+class EventResult(BaseModel):
+    """The verdict on one item of the request, by its position in the body."""
+
+    index: int
+    status: Literal["accepted", "rejected"]
+    event_id: UUID | None = None
+    error: str | None = None
+
+
+class IngestResponse(BaseModel):
+    """The answer to ``POST /v1/events``: counts and one verdict per item, in order."""
+
+    accepted: int
+    rejected: int
+    results: list[EventResult]
+
+
+@dataclass
+class Verdicts:
+    """What became of a batch: accepted records to publish, and the reasons items were refused."""
+
+    records: list[EventRecord] = field(default_factory=list)
+    results: list[EventResult] = field(default_factory=list)
+    rejected_reasons: list[RejectReason] = field(default_factory=list)
+
+    def response(self) -> IngestResponse:
+        return IngestResponse(
+            accepted=len(self.records), rejected=len(self.rejected_reasons), results=self.results
+        )
+
+    def reject(self, index: int, reason: RejectReason, error: str) -> None:
+        self.results.append(EventResult(index=index, status="rejected", error=error))
+        self.rejected_reasons.append(reason)
+
+
+def _size_error(item: Any) -> str | None:
+    size = len(orjson.dumps(item))
+    if size > MAX_EVENT_BYTES:
+        return f"event is {size} bytes, at most {MAX_EVENT_BYTES} are allowed"
+    return None
+
+
+def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Verdicts:
+    """Validate every item with :class:`schemas.Event`; accepted ones become records."""
+    verdicts = Verdicts()
+    seen: dict[UUID, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            verdicts.reject(index, "not_an_object", "event must be a JSON object")
+            continue
+        if (error := _size_error(item)) is not None:
+            verdicts.reject(index, "too_large", error)
+            continue
+        try:
+            event = Event.model_validate(item)
+        except ValidationError as exc:
+            verdicts.reject(index, "validation", describe_errors(exc))
+            continue
+        event_id = event_id_of(event)
+        if event_id in seen:
+            verdicts.reject(
+                index, "duplicate_in_batch",
+                f"event_id: {event_id} is the same as the event at index {seen[event_id]}",
+            )
+            continue
+        seen[event_id] = index
+        verdicts.records.append(EventRecord.from_event(event, event_id, received_at, request_id))
+        verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
+    return verdicts
+
+
+def event_label(name: str) -> str:
+    """The ``event`` label of the accepted-events counter: known names, else ``custom``."""
+    return name if name in KNOWN_EVENTS else "custom"

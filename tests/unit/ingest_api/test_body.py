@@ -1,0 +1,112 @@
+import gzip
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ingest_api.body import GzipLimiter, check_content_type, parse_events, read_limited
+from ingest_api.exceptions import BodyTooLarge, InvalidBody, UnsupportedMediaType
+
+
+def gzip_bomb(inflated_bytes: int) -> bytes:
+    """A small gzip stream that inflates to ``inflated_bytes`` zeros, built without holding them."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b"\0" * (1024 * 1024)
+    parts = [compressor.compress(chunk) for _ in range(inflated_bytes // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_gzip_within_limit_is_inflated() -> None:
+    limiter = GzipLimiter(limit=100)
+    limiter.feed(gzip.compress(b'{"a": 1}'))
+    assert limiter.finish() == b'{"a": 1}'
+
+
+def test_gzip_bomb_is_refused_without_being_inflated() -> None:
+    bomb = gzip_bomb(256 * 1024 * 1024)  # 256 MiB of zeros in about 256 KiB
+    limiter = GzipLimiter(limit=1024 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BodyTooLarge, match="1048576 bytes"):
+            for offset in range(0, len(bomb), 65536):
+                limiter.feed(bomb[offset : offset + 65536])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_gzip_exactly_at_the_limit_is_accepted() -> None:
+    limiter = GzipLimiter(limit=1000)
+    limiter.feed(gzip.compress(b"x" * 1000))
+    assert len(limiter.finish()) == 1000
+
+
+def test_truncated_gzip_is_invalid() -> None:
+    limiter = GzipLimiter(limit=1000)
+    limiter.feed(gzip.compress(b"x" * 500)[:-12])
+    with pytest.raises(InvalidBody, match="truncated"):
+        limiter.finish()
+
+
+def test_garbage_announced_as_gzip_is_invalid() -> None:
+    with pytest.raises(InvalidBody, match="not valid gzip"):
+        GzipLimiter(limit=1000).feed(b"certainly not gzip")
+
+
+async def _chunks(data: bytes, size: int = 1000) -> AsyncIterator[bytes]:
+    for offset in range(0, len(data), size):
+        yield data[offset : offset + size]
+
+
+@pytest.mark.anyio
+async def test_plain_body_over_the_limit_is_too_large() -> None:
+    with pytest.raises(BodyTooLarge):
+        await read_limited(_chunks(b"x" * 5001), limit=5000, gzipped=False)
+
+
+@pytest.mark.anyio
+async def test_gzip_body_is_read_through_the_limiter() -> None:
+    body = await read_limited(_chunks(gzip.compress(b"[1, 2]")), limit=5000, gzipped=True)
+    assert body == b"[1, 2]"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding", "gzipped"),
+    [
+        ("application/json", None, False),
+        ("application/json; charset=utf-8", "gzip", True),
+        ("application/vnd.pulse+json", "identity", False),
+    ],
+)
+def test_json_content_types_are_accepted(
+    content_type: str, encoding: str | None, gzipped: bool
+) -> None:
+    assert check_content_type(content_type, encoding) is gzipped
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [("text/plain", None), (None, None), ("application/json", "br")],
+)
+def test_other_content_types_or_encodings_are_unsupported(
+    content_type: str | None, encoding: str | None
+) -> None:
+    with pytest.raises(UnsupportedMediaType):
+        check_content_type(content_type, encoding)
+
+
+def test_object_body_is_one_event() -> None:
+    assert parse_events(b'{"event": "a.b"}', max_events=10) == [{"event": "a.b"}]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'"\xff\xfe"', b"42", b'"text"', b"null"])
+def test_body_that_is_not_an_object_or_array_of_json_is_invalid(body: bytes) -> None:
+    with pytest.raises(InvalidBody):
+        parse_events(body, max_events=10)
+
+
+def test_array_over_the_event_limit_is_too_large() -> None:
+    with pytest.raises(BodyTooLarge, match="at most 3"):
+        parse_events(b"[{}, {}, {}, {}]", max_events=3)
