@@ -14,8 +14,12 @@ def main() -> None:
     settings = api_settings()
     configure_logging("ingest_api", settings.log_level)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port,
-        access_log=False, log_config=None, timeout_graceful_shutdown=15,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=15,
     )
 
 

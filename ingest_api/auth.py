@@ -94,13 +94,3 @@ class KeyRing:
         if found is None:
             raise NotAuthenticated("this API key is not valid: check PULSE_API_KEYS")
         return Principal(key_id=found.digest.hex()[:12], role=found.role)
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, or None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()

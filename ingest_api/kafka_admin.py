@@ -15,7 +15,8 @@ from loguru import logger
 async def admin_client(bootstrap: str, timeout: float) -> AsyncIterator[AIOKafkaAdminClient]:
     """A started admin client, closed on exit; start-up bounded by ``timeout`` seconds."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000),
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=int(timeout * 1000),
         client_id="pulse-ingest-admin",
     )
     try:
@@ -44,7 +45,8 @@ async def ensure_topics(
         existing = set(await asyncio.wait_for(admin.list_topics(), timeout))
         missing = [
             NewTopic(name, partitions, replication)
-            for name, partitions in topics.items() if name not in existing
+            for name, partitions in topics.items()
+            if name not in existing
         ]
         if not missing:
             return

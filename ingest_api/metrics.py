@@ -12,7 +12,21 @@ from prometheus_client.process_collector import ProcessCollector
 
 SERVICE = "ingest_api"
 HTTP_BUCKETS = (
-    0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.0075,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 KAFKA_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -26,28 +40,40 @@ class ApiMetrics:
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         self.http_requests = Counter(
-            "http_requests_total", "HTTP requests answered, by route template and status.",
-            ["service", "method", "route", "status"], registry=self.registry,
+            "http_requests_total",
+            "HTTP requests answered, by route template and status.",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
         )
         self.http_response_time = Histogram(
-            "http_response_time_seconds", "Time to answer an HTTP request.",
-            ["service", "method", "route"], buckets=HTTP_BUCKETS, registry=self.registry,
+            "http_response_time_seconds",
+            "Time to answer an HTTP request.",
+            ["service", "method", "route"],
+            buckets=HTTP_BUCKETS,
+            registry=self.registry,
         )
         self.events_accepted = Counter(
-            "pulse_events_accepted_total", "Events accepted and committed to Kafka, by name "
-            "(custom events count as 'custom').", ["event"], registry=self.registry,
+            "pulse_events_accepted_total",
+            "Events accepted and committed to Kafka, by name (custom events count as 'custom').",
+            ["event"],
+            registry=self.registry,
         )
         self.events_rejected = Counter(
-            "pulse_events_rejected_total", "Events refused, by reason.", ["reason"],
+            "pulse_events_rejected_total",
+            "Events refused, by reason.",
+            ["reason"],
             registry=self.registry,
         )
         self.kafka_produce_latency = Histogram(
-            "kafka_produce_latency_seconds", "Time to commit one group of events to Kafka "
-            "(one transaction).", buckets=KAFKA_BUCKETS, registry=self.registry,
+            "kafka_produce_latency_seconds",
+            "Time to commit one group of events to Kafka (one transaction).",
+            buckets=KAFKA_BUCKETS,
+            registry=self.registry,
         )
         self.kafka_produce_errors = Counter(
-            "kafka_produce_errors_total", "Groups of events Kafka did not take (the requests "
-            "got 503).", registry=self.registry,
+            "kafka_produce_errors_total",
+            "Groups of events Kafka did not take (the requests got 503).",
+            registry=self.registry,
         )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

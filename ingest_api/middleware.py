@@ -68,5 +68,10 @@ class RequestContextMiddleware:
         self.metrics.observe_request(scope["method"], route, status, seconds)
         level = "DEBUG" if route in _QUIET_ROUTES else "INFO"
         logger.log(
-            level, "{} {} -> {} in {:.1f} ms", scope["method"], route, status, seconds * 1000,
+            level,
+            "{} {} -> {} in {:.1f} ms",
+            scope["method"],
+            route,
+            status,
+            seconds * 1000,
         )

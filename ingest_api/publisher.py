@@ -80,8 +80,9 @@ class GroupCommitPublisher:
             await asyncio.wait_for(self._ensure_producer(), self.timeout)
             return True
         except Exception as exc:  # noqa: BLE001 - Kafka down at start-up: retried later
-            logger.warning("Kafka at {} is not usable yet: {!r}",
-                           self._settings.kafka_bootstrap_servers, exc)
+            logger.warning(
+                "Kafka at {} is not usable yet: {!r}", self._settings.kafka_bootstrap_servers, exc
+            )
             await self._discard_producer()
             return False
 

@@ -77,7 +77,8 @@ def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Ve
         event_id = event_id_of(event)
         if event_id in seen:
             verdicts.reject(
-                index, "duplicate_in_batch",
+                index,
+                "duplicate_in_batch",
                 f"event_id: {event_id} is the same as the event at index {seen[event_id]}",
             )
             continue

@@ -89,8 +89,11 @@ async def consume(
     With ``settle`` > 0, keep polling that long after reaching ``expected`` to catch extras.
     """
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        isolation_level="read_committed", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.anyio
 
 async def post(client: httpx.AsyncClient, body: object, **headers: str) -> httpx.Response:
     return await client.post(
-        "/v1/events", content=orjson.dumps(body),
+        "/v1/events",
+        content=orjson.dumps(body),
         headers={"Content-Type": "application/json", **auth(), **headers},
     )
 
@@ -58,7 +59,9 @@ async def test_batch_with_an_invalid_event_gets_per_event_verdicts(
     assert body["accepted"] == 2 and body["rejected"] == 1
     assert [r["status"] for r in body["results"]] == ["accepted", "accepted", "rejected"]
     assert body["results"][2] == {
-        "index": 2, "status": "rejected", "error": "metadata.assignment_id: field required",
+        "index": 2,
+        "status": "rejected",
+        "error": "metadata.assignment_id: field required",
     }
     landed = await consume(settings.kafka_bootstrap_servers, settings.events_topic, 2)
     assert sorted(m.key for m in landed) == [b"a", b"b"]
@@ -86,7 +89,8 @@ async def test_body_over_1_mib_is_413(client: httpx.AsyncClient) -> None:
 
 async def test_gzip_body_is_accepted(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/v1/events", content=gzip.compress(orjson.dumps([viewed("a"), viewed("b")])),
+        "/v1/events",
+        content=gzip.compress(orjson.dumps([viewed("a"), viewed("b")])),
         headers={"Content-Type": "application/json", "Content-Encoding": "gzip", **auth()},
     )
     assert response.status_code == 202
@@ -98,7 +102,8 @@ async def test_gzip_bomb_is_413(client: httpx.AsyncClient) -> None:
     zeros = b"\0" * (1024 * 1024)
     bomb = b"".join(compressor.compress(zeros) for _ in range(64)) + compressor.flush()
     response = await client.post(
-        "/v1/events", content=bomb,
+        "/v1/events",
+        content=bomb,
         headers={"Content-Type": "application/json", "Content-Encoding": "gzip", **auth()},
     )
     assert response.status_code == 413
@@ -117,7 +122,8 @@ async def test_body_that_is_not_an_object_or_array_of_json_is_400(
 
 async def test_wrong_content_type_is_415(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/v1/events", content=orjson.dumps(viewed()),
+        "/v1/events",
+        content=orjson.dumps(viewed()),
         headers={"Content-Type": "text/plain", **auth()},
     )
     assert response.status_code == 415

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from ingest_api.auth import KeyRing, Role, bearer_token
+from ingest_api.auth import KeyRing, Role
 from ingest_api.exceptions import ConfigError, NotAuthenticated
 
 
@@ -62,13 +62,3 @@ def test_error_never_contains_the_key() -> None:
     with pytest.raises(ConfigError) as caught:
         KeyRing.parse("s3cr3t-value:root")
     assert "s3cr3t-value" not in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    ("header", "token"),
-    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("Basic abc", None), ("Bearer", None), (None, None)],
-)
-def test_bearer_token_is_read_from_the_authorization_header(
-    header: str | None, token: str | None
-) -> None:
-    assert bearer_token(header) == token

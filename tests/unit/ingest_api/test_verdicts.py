@@ -26,7 +26,9 @@ def test_batch_gets_one_verdict_per_item_in_order() -> None:
     assert body["rejected"] == 1
     assert [r["status"] for r in body["results"]] == ["accepted", "accepted", "rejected"]
     assert body["results"][2] == {
-        "index": 2, "status": "rejected", "error": "metadata.assignment_id: field required",
+        "index": 2,
+        "status": "rejected",
+        "error": "metadata.assignment_id: field required",
     }
     assert set(body["results"][0]) == {"index", "event_id", "status"}
 
