@@ -58,7 +58,7 @@ def test_clickhouse_go_reads_schema_series_and_tables(
         "CHGO_USER": "default",
         "CHGO_PASSWORD": "",
         "CHGO_FROM": str(int(start.timestamp())),
-        "CHGO_TO": str(int((start + timedelta(minutes=3)).timestamp())),
+        "CHGO_TO": str(int((start + timedelta(minutes=4)).timestamp())),
     }
     try:
         run = subprocess.run([str(chgo_binary)], env=env, capture_output=True, text=True,
