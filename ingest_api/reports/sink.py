@@ -1,0 +1,33 @@
+"""A write-only file object whose bytes are taken out as they are written."""
+
+from __future__ import annotations
+
+import io
+
+
+class DrainableSink(io.RawIOBase):
+    """Collects written bytes until :meth:`drain`; ``tell()`` counts every byte ever written,
+    so writers that record offsets (Parquet's footer) stay correct."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        self._position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self._position
+
+    def drain(self) -> bytes:
+        """The bytes written since the last drain."""
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
