@@ -15,7 +15,8 @@ Rules, straight from the contract's "What the numbers mean":
   over consecutive gaps; ``submitted`` is 1 if any ``assignment.submitted``. ``subject`` is the
   subject of the pair's first event by timestamp; if several events share that first timestamp,
   the smallest subject string among them (so arrival order never matters).
-- llm_usage_daily(day, user, model): count of ``llm.call`` and sums of tokens and ``cost_usd``.
+- llm_usage_daily(day, user, model): count of ``llm.call`` and sums of tokens and ``cost_usd``
+  (``math.fsum``, so the figure does not depend on arrival order).
 - subject_usage_daily(day, subject): events whose ``metadata.subject`` is a non-empty string, any
   event name; distinct users and event count.
 """
@@ -152,17 +153,23 @@ def assignment_time(events: Sequence[Accepted]) -> dict[tuple[str, str], Assignm
 
 
 def llm_usage_daily(events: Sequence[Accepted]) -> dict[tuple[date, str, str], LlmUsage]:
-    """{(UTC day, user_id, model): LlmUsage} over ``llm.call`` events."""
-    sums: dict[tuple[date, str, str], list[Any]] = defaultdict(lambda: [0, 0, 0, 0.0])
+    """{(UTC day, user_id, model): LlmUsage} over ``llm.call`` events.
+
+    Costs are summed with ``math.fsum``: the correctly rounded sum, whatever the event order.
+    """
+    calls: dict[tuple[date, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for e in events:
-        if e.event != "llm.call":
-            continue
-        row = sums[(e.day, e.user_id, e.metadata["model"])]
-        row[0] += 1
-        row[1] += e.metadata["prompt_tokens"]
-        row[2] += e.metadata["completion_tokens"]
-        row[3] += e.metadata["cost_usd"]
-    return {key: LlmUsage(*row) for key, row in sorted(sums.items())}
+        if e.event == "llm.call":
+            calls[(e.day, e.user_id, e.metadata["model"])].append(e.metadata)
+    return {
+        key: LlmUsage(
+            calls=len(group),
+            prompt_tokens=sum(m["prompt_tokens"] for m in group),
+            completion_tokens=sum(m["completion_tokens"] for m in group),
+            cost_usd=math.fsum(m["cost_usd"] for m in group),
+        )
+        for key, group in sorted(calls.items())
+    }
 
 
 def subject_usage_daily(events: Sequence[Accepted]) -> dict[tuple[date, str], SubjectUsage]:
