@@ -19,15 +19,15 @@ _client: AsyncClient | None = None
 
 
 def rolling_dau_sql(database: str) -> str:
-    """One query answering every window: distinct users with an event in (now - window, now]."""
+    """One query answering every window: distinct users with an event in [now - window, now)."""
     columns = ", ".join(
-        f"uniqExactIf(user_id, ts > now64(3) - INTERVAL {days} DAY) AS `{name}`"
+        f"uniqExactIf(user_id, ts >= now64(3) - INTERVAL {days} DAY) AS `{name}`"
         for name, days in WINDOWS.items()
     )
     longest = max(WINDOWS.values())
     return (
         f"SELECT {columns} FROM `{database}`.events_store "
-        f"WHERE ts > now64(3) - INTERVAL {longest} DAY AND ts <= now64(3)"
+        f"WHERE ts >= now64(3) - INTERVAL {longest} DAY AND ts < now64(3)"
     )
 
 
