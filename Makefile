@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run up down status test test-fast bench lint clean
+.PHONY: help install system-deps run up down status test bench lint audit clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,3 +48,7 @@ lint: install  ## ruff
 
 clean:  ## remove local data (Kafka logs, ClickHouse data); keeps the venv and jar cache
 	rm -rf data
+
+audit: install  ## bandit (no medium/high findings) and pip-audit (known vulnerabilities)
+	$(BIN)/bandit -q -c pyproject.toml -r . --severity-level medium
+	bash .ci/pip-audit.sh
