@@ -22,6 +22,11 @@ ORDER BY name
 """
 
 
+COUNT = "SELECT count() FROM {db:Identifier}.{t:Identifier}"
+SELECT_ALL = "SELECT * FROM {db:Identifier}.{t:Identifier}"
+MIGRATIONS = "SELECT version FROM {db:Identifier}.schema_migrations ORDER BY version"
+
+
 class BackupError(RuntimeError):
     """A backup could not be taken or restored; the message says what to do."""
 
@@ -47,15 +52,13 @@ def backup(
         raise BackupError(f"{target} is not empty; choose a new directory for the backup")
     counts: dict[str, int] = {}
     for table in storage_tables(client, database):
-        counts[table] = int(client.command(f"SELECT count() FROM `{database}`.`{table}`"))
+        ident = {"db": database, "t": table}
+        counts[table] = int(client.command(COUNT, parameters=ident))
         with (target / f"{table}.native").open("wb") as out:
-            stream = client.raw_stream(f"SELECT * FROM `{database}`.`{table}`", fmt="Native")
-            for chunk in stream:
+            for chunk in client.raw_stream(SELECT_ALL, parameters=ident, fmt="Native"):
                 out.write(chunk)
         progress(table, counts[table])
-    migrations = client.query(
-        f"SELECT version FROM `{database}`.schema_migrations ORDER BY version"
-    ).result_rows
+    migrations = client.query(MIGRATIONS, parameters={"db": database}).result_rows
     manifest = {
         "database": database,
         "taken_at": datetime.now(UTC).isoformat(),
@@ -79,7 +82,8 @@ def restore(
     apply_migrations(client, database)
     restored: dict[str, int] = {}
     for table, expected in manifest["tables"].items():
-        existing = int(client.command(f"SELECT count() FROM `{database}`.`{table}`"))
+        ident = {"db": database, "t": table}
+        existing = int(client.command(COUNT, parameters=ident))
         if existing:
             raise BackupError(
                 f"{database}.{table} already has {existing} rows; restore into an empty database "
@@ -89,7 +93,7 @@ def restore(
         if dump.stat().st_size:
             with dump.open("rb") as data:  # streamed, never held whole in memory
                 client.raw_insert(f"`{database}`.`{table}`", insert_block=data, fmt="Native")
-        restored[table] = int(client.command(f"SELECT count() FROM `{database}`.`{table}`"))
+        restored[table] = int(client.command(COUNT, parameters=ident))
         if restored[table] != expected:
             raise BackupError(f"{table}: restored {restored[table]} rows, backup has {expected}")
         progress(table, restored[table])

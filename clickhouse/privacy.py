@@ -12,6 +12,9 @@ WHERE c.database = {db:String} AND c.name = 'user_id' AND t.engine LIKE '%MergeT
 ORDER BY c.table
 """
 
+COUNT_USER = "SELECT count() FROM {db:Identifier}.{t:Identifier} WHERE user_id = {u:String}"
+DELETE_USER = "ALTER TABLE {db:Identifier}.{t:Identifier} DELETE WHERE user_id = {u:String}"
+
 
 def user_tables(client: Client, database: str) -> list[str]:
     """Storage tables (not views) of ``database`` that have a ``user_id`` column."""
@@ -27,16 +30,9 @@ def forget_user(client: Client, database: str, user_id: str) -> dict[str, int]:
     """
     removed: dict[str, int] = {}
     for table in user_tables(client, database):
-        target = f"`{database}`.`{table}`"
-        count = int(client.command(
-            f"SELECT count() FROM {target} WHERE user_id = {{u:String}}",
-            parameters={"u": user_id},
-        ))
+        params = {"db": database, "t": table, "u": user_id}
+        count = int(client.command(COUNT_USER, parameters=params))
         if count:
-            client.command(
-                f"ALTER TABLE {target} DELETE WHERE user_id = {{u:String}}",
-                parameters={"u": user_id},
-                settings={"mutations_sync": 2},
-            )
+            client.command(DELETE_USER, parameters=params, settings={"mutations_sync": 2})
         removed[table] = count
     return removed
