@@ -15,14 +15,15 @@ FROM dau
 WHERE day BETWEEN {start:Date} AND {end:Date}
 """
 
-# One scan of the last 30 days; the narrower windows are conditional aggregates of it.
+# The oracle's windows, [now - w, now), in one scan of the last 30 days; the narrower windows
+# are conditional aggregates of it.
 ROLLING_SQL = """
 SELECT
-    uniqExactIf(user_id, ts > {now:DateTime64(3, 'UTC')} - INTERVAL 24 HOUR) AS last_24h,
-    uniqExactIf(user_id, ts > {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS last_7d,
+    uniqExactIf(user_id, ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 24 HOUR) AS last_24h,
+    uniqExactIf(user_id, ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS last_7d,
     uniqExact(user_id) AS last_30d
 FROM events
-WHERE ts > {now:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts <= {now:DateTime64(3, 'UTC')}
+WHERE ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {now:DateTime64(3, 'UTC')}
 """
 
 
@@ -34,7 +35,7 @@ async def daily_active_users(client: AsyncClient, days: DateRange) -> DauReport:
 
 
 async def rolling_active_users(client: AsyncClient, now: datetime) -> RollingDau:
-    """Distinct users with an event in the last 24 h, 7 days and 30 days before ``now``."""
+    """Distinct users with an event in ``[now - window, now)`` for 24 h, 7 days and 30 days."""
     result = await client.query(ROLLING_SQL, parameters={"now": now})
     last_24h, last_7d, last_30d = result.result_rows[0]
     return RollingDau(last_24h=last_24h, last_7d=last_7d, last_30d=last_30d)

@@ -34,8 +34,8 @@ EXPORT_SCHEMA = pa.schema(
 _FILTER = """
 FROM events
 WHERE ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}
-  AND ({event:String} = '' OR event = {event:String})
-  AND ({user_id:String} = '' OR user_id = {user_id:String})
+  AND ({event:Nullable(String)} IS NULL OR event = {event:Nullable(String)})
+  AND ({user_id:Nullable(String)} IS NULL OR user_id = {user_id:Nullable(String)})
 """
 
 EXPORT_SQL = (
@@ -64,8 +64,8 @@ class ExportFilter:
         return {
             "since": self.days.since,
             "until": self.days.until,
-            "event": self.event or "",
-            "user_id": self.user_id or "",
+            "event": self.event,
+            "user_id": self.user_id,
         }
 
 

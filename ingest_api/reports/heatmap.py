@@ -11,7 +11,7 @@ HEATMAP_SQL = """
 SELECT toDayOfWeek(ts) AS weekday, toHour(ts) AS hour, count() AS events
 FROM events
 WHERE ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}
-  AND ({user_id:String} = '' OR user_id = {user_id:String})
+  AND ({user_id:Nullable(String)} IS NULL OR user_id = {user_id:Nullable(String)})
 GROUP BY weekday, hour
 """
 
@@ -20,7 +20,7 @@ async def activity_heatmap(client: AsyncClient, days: DateRange, user_id: str | 
     """All 168 (weekday, hour) cells of ``days``, zeros included."""
     result = await client.query(
         HEATMAP_SQL,
-        parameters={"since": days.since, "until": days.until, "user_id": user_id or ""},
+        parameters={"since": days.since, "until": days.until, "user_id": user_id},
     )
     counts = {(int(w), int(h)): int(n) for w, h, n in result.result_rows}
     cells = [

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    # ClickHouse columns are UTC; the driver may hand them over without a time zone.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class DauDay(BaseModel):
@@ -30,9 +39,9 @@ class RollingDau(BaseModel):
 
 class AssignmentTime(BaseModel):
     assignment_id: str
-    subject: str
-    first_ts: dt.datetime
-    last_ts: dt.datetime
+    subject: str | None = Field(description="Subject of the pair's first event, if it names one.")
+    first_ts: UtcDatetime
+    last_ts: UtcDatetime
     active_seconds: float = Field(ge=0, description="Sum of gaps between events, each <= 300 s.")
     submitted: bool
 
@@ -55,8 +64,8 @@ class UserSummary(BaseModel):
     user_id: str
     events: int = Field(ge=0, description="Accepted events.")
     active_days: int = Field(ge=0, description="Distinct UTC days with an event.")
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    first_seen: UtcDatetime
+    last_seen: UtcDatetime
     assignments: list[AssignmentTime]
     llm: LlmUsage
 
