@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pulse.workload.catalog import STUDENT_ACTIVITY, TEACHER_ACTIVITY
 from pulse.workload.clock import DAY_MS, MINUTE_MS, SECOND_MS, local_hour
 from pulse.workload.population import Population
-from pulse.workload.sessions import Draft, build_assignment_session, build_session
+from pulse.workload.sessions import (
+    MEAN_SESSION_EVENTS,
+    Draft,
+    build_assignment_session,
+    build_session,
+)
 
 BUCKET_MS = 5 * MINUTE_MS
-PILOT_SESSIONS = 2000
 _CURVES = {"student": STUDENT_ACTIVITY, "teacher": TEACHER_ACTIVITY}
 
 
@@ -24,15 +28,6 @@ class Window:
     start_ms: int
     end_ms: int
     events_per_second: float
-
-
-def mean_session_size(population: Population, rng: random.Random) -> float:
-    """Average events per session, measured on a pilot sample so ``rate`` means events/s."""
-    total = 0
-    for _ in range(PILOT_SESSIONS):
-        user = rng.choice(population.users)
-        total += len(build_session(rng, user, 0, "pilot"))
-    return total / PILOT_SESSIONS
 
 
 def _session_id(rng: random.Random) -> str:
@@ -53,16 +48,16 @@ def _midnight_starts(rng: random.Random, window: Window, per_midnight: int) -> l
 class _Scheduler:
     """Draws the sessions of each bucket and keeps their events in a heap by time."""
 
-    def __init__(self, population: Population, rng: random.Random, sessions_per_s: float):
+    def __init__(self, population: Population, rng: random.Random, events_per_s: float):
         self.population = population
         self.rng = rng
         self.heap: list[tuple[int, int, Draft]] = []
         self.seq = 0
-        norm = sum(
-            len(members) * sum(_CURVES[role]) / 24
+        events_per_unit = sum(
+            len(members) * sum(_CURVES[role]) / 24 * MEAN_SESSION_EVENTS[role]
             for (role, _), members in population.groups.items()
         )
-        self.scale = sessions_per_s / norm
+        self.scale = events_per_s / events_per_unit
 
     def push(self, drafts: list[Draft]) -> None:
         for draft in drafts:
@@ -88,9 +83,7 @@ def base_drafts(
     population: Population, rng: random.Random, window: Window, midnight_sessions: int = 0
 ) -> Iterator[Draft]:
     """Every valid event of the window, in event-time order, lazily (memory ~ open sessions)."""
-    pilot = random.Random(rng.getrandbits(64))  # noqa: S311 - a workload, not crypto
-    size = mean_session_size(population, pilot)
-    scheduler = _Scheduler(population, rng, window.events_per_second / size)
+    scheduler = _Scheduler(population, rng, window.events_per_second)
     forced = _midnight_starts(rng, window, midnight_sessions)
     for start in range(window.start_ms, window.end_ms, BUCKET_MS):
         end = min(start + BUCKET_MS, window.end_ms)

@@ -51,12 +51,30 @@ class _Releaser:
             yield event, kind
 
 
-def _release_ms(rng: random.Random, ts_ms: int, config: WorkloadConfig) -> int:
-    if config.late_fraction and rng.random() < config.late_fraction:
-        return ts_ms + rng.randint(0, duration_ms(config.max_lateness))
-    if config.disorder_window:
-        return ts_ms + rng.randrange(duration_ms(config.disorder_window))
-    return ts_ms
+@dataclass(frozen=True, slots=True)
+class _Delays:
+    """The shaping knobs in milliseconds, read once instead of per event."""
+
+    late_fraction: float
+    late_ms: int
+    disorder_ms: int
+    duplicate_fraction: float
+    resend_ms: int
+
+    @classmethod
+    def of(cls, config: WorkloadConfig) -> _Delays:
+        return cls(
+            config.late_fraction,
+            duration_ms(config.max_lateness),
+            duration_ms(config.disorder_window),
+            config.duplicate_fraction,
+            duration_ms(config.duplicate_delay),
+        )
+
+    def release_ms(self, rng: random.Random, ts_ms: int) -> int:
+        if self.late_fraction and rng.random() < self.late_fraction:
+            return ts_ms + int(rng.random() * self.late_ms)
+        return ts_ms + int(rng.random() * self.disorder_ms)
 
 
 def reorder(
@@ -67,13 +85,15 @@ def reorder(
         yield from ((event, "original") for _, event in stream)
         return
     releaser = _Releaser()
-    resend_ms = duration_ms(config.duplicate_delay)
+    delays = _Delays.of(config)
     for ts_ms, event in stream:
-        release = _release_ms(rng, ts_ms, config)
+        release = delays.release_ms(rng, ts_ms)
         releaser.hold(release, event, "original")
-        if "event_id" in event and rng.random() < config.duplicate_fraction:
-            releaser.hold(release + rng.randint(0, resend_ms), _copy(event), "duplicate")
-        yield from releaser.release(ts_ms)
+        if "event_id" in event and rng.random() < delays.duplicate_fraction:
+            resend = release + int(rng.random() * delays.resend_ms)
+            releaser.hold(resend, _copy(event), "duplicate")
+        if releaser.heap[0][0] <= ts_ms:
+            yield from releaser.release(ts_ms)
     yield from releaser.release(None)
 
 
