@@ -1,0 +1,119 @@
+"""HTTP body compression as ClickHouse speaks it: lz4 (frame), zstd, gzip, deflate (zlib)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+import lz4.frame
+from backports import zstd
+
+from clickhouse.server.errors import CANNOT_DECOMPRESS, UNKNOWN_COMPRESSION_METHOD, error
+
+# The order a response prefers when the client accepts several.
+RESPONSE_ENCODINGS = ("lz4", "zstd", "gzip", "deflate")
+
+
+class Codec(Protocol):
+    """A streaming (de)compressor: feed chunks, then flush the rest."""
+
+    def feed(self, chunk: bytes) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+class _Identity:
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class _Lz4Encoder:
+    def __init__(self) -> None:
+        self._codec = lz4.frame.LZ4FrameCompressor()
+        self._header = self._codec.begin()
+
+    def feed(self, chunk: bytes) -> bytes:
+        out, self._header = self._header + self._codec.compress(chunk), b""
+        return out
+
+    def flush(self) -> bytes:
+        return self._header + self._codec.flush()
+
+
+class _ZstdEncoder:
+    def __init__(self) -> None:
+        self._codec = zstd.ZstdCompressor()
+
+    def feed(self, chunk: bytes) -> bytes:
+        return self._codec.compress(chunk, zstd.ZstdCompressor.FLUSH_BLOCK)
+
+    def flush(self) -> bytes:
+        return self._codec.flush()
+
+
+class _ZlibEncoder:
+    def __init__(self, wbits: int) -> None:
+        self._codec = zlib.compressobj(wbits=wbits)
+
+    def feed(self, chunk: bytes) -> bytes:
+        return self._codec.compress(chunk) + self._codec.flush(zlib.Z_SYNC_FLUSH)
+
+    def flush(self) -> bytes:
+        return self._codec.flush()
+
+
+class _Decoder:
+    def __init__(self, decompress: object, encoding: str) -> None:
+        self._decompress = decompress
+        self._encoding = encoding
+
+    def feed(self, chunk: bytes) -> bytes:
+        try:
+            return self._decompress.decompress(chunk)  # type: ignore[attr-defined,no-any-return]
+        except Exception as exc:
+            raise error(
+                CANNOT_DECOMPRESS, f"Cannot decompress the {self._encoding} request body: {exc}"
+            ) from exc
+
+    def flush(self) -> bytes:
+        flush = getattr(self._decompress, "flush", None)
+        return flush() if callable(flush) else b""
+
+
+def decoder(content_encoding: str | None) -> Codec:
+    """A decompressor for a request body sent with ``Content-Encoding``."""
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in {"", "identity", "none"}:
+        return _Identity()
+    if encoding == "lz4":
+        return _Decoder(lz4.frame.LZ4FrameDecompressor(), encoding)
+    if encoding == "zstd":
+        return _Decoder(zstd.ZstdDecompressor(), encoding)
+    if encoding in {"gzip", "x-gzip", "deflate"}:
+        return _Decoder(zlib.decompressobj(wbits=47 if encoding != "deflate" else 15), encoding)
+    raise error(
+        UNKNOWN_COMPRESSION_METHOD,
+        f"Unknown Content-Encoding {content_encoding!r}; send lz4, zstd, gzip, deflate or none",
+    )
+
+
+def response_encoding(accept_encoding: str | None) -> str | None:
+    """The encoding to compress a response with, from the client's ``Accept-Encoding``."""
+    accepted = {part.split(";")[0].strip().lower() for part in (accept_encoding or "").split(",")}
+    return next((name for name in RESPONSE_ENCODINGS if name in accepted), None)
+
+
+def encoder(encoding: str | None) -> Codec:
+    """A streaming compressor for a response body in ``encoding`` (None: no compression)."""
+    if encoding == "lz4":
+        return _Lz4Encoder()
+    if encoding == "zstd":
+        return _ZstdEncoder()
+    if encoding == "gzip":
+        return _ZlibEncoder(31)
+    if encoding == "deflate":
+        return _ZlibEncoder(15)
+    return _Identity()

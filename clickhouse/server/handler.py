@@ -1,0 +1,154 @@
+"""The query handler: ``/`` with the statement in the URL, the body, or both."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import anyio
+from loguru import logger
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from clickhouse.exceptions import EndpointError
+from clickhouse.server import policy
+from clickhouse.server.auth import credentials
+from clickhouse.server.body import Statement, decompressed, read_statement
+from clickhouse.server.compression import decoder, encoder, response_encoding
+from clickhouse.server.engine import InsertStream, QueryStream, Summary, prepare
+from clickhouse.server.errors import SYNTAX_ERROR, error
+from clickhouse.server.params import RequestParams, split_params
+from clickhouse.server.responses import (
+    base_headers,
+    error_response,
+    new_tag,
+    stream_result,
+    summary_header,
+)
+from clickhouse.server.state import EndpointState, Lease
+from clickhouse.server.statement import output_format
+
+_FLUSH_BYTES = 1 << 20
+
+
+async def execute(request: Request) -> Response:
+    """Run one statement as ClickHouse's HTTP interface does, errors included."""
+    state: EndpointState = request.app.state.endpoint
+    params = split_params(request.query_params.multi_items())
+    query_id = params.transport.get("query_id") or str(uuid.uuid4())
+    started = time.monotonic()
+    try:
+        response = await _execute(request, state, params, query_id)
+    except EndpointError as err:
+        logger.info("query {} failed: {}", query_id, err)
+        return error_response(err, state.engine.version, query_id)
+    logger.debug("query {} answered in {:.3f} s", query_id, time.monotonic() - started)
+    return response
+
+
+async def _execute(
+    request: Request, state: EndpointState, params: RequestParams, query_id: str
+) -> Response:
+    principal = state.auth.authenticate(*credentials(request.headers, params.transport))
+    get = request.method in {"GET", "HEAD"}
+    if get and not params.query:
+        return PlainTextResponse("Ok.\n")
+    body = decompressed(request.stream(), decoder(request.headers.get("content-encoding")))
+    statement = await read_statement(params.query, body)
+    if not statement.sql:
+        raise error(SYNTAX_ERROR, "Empty query")
+    in_session = bool(params.transport.get("session_id"))
+    read_only = get and in_session and principal.readonly == 0
+    policy.check(principal, statement.sql, state.engine.fenced_functions, read_only)
+    lease = await anyio.to_thread.run_sync(state.lease, principal, params, get)
+    try:
+        if statement.insert is not None:
+            summary = await _insert(lease, statement, params)
+            await anyio.to_thread.run_sync(lease.release)
+            fmt = params.transport.get("default_format", "TabSeparated")
+            headers = _headers(state, query_id, fmt) | summary_header(summary)
+            return Response(b"", 200, headers)
+        return await _query(request, state, lease, statement.sql, params, query_id)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lease.release)
+        raise
+
+
+def _headers(state: EndpointState, query_id: str, fmt: str) -> dict[str, str]:
+    return base_headers(query_id, fmt, state.engine.timezone, state.settings.display_name)
+
+
+async def _insert(lease: Lease, statement: Statement, params: RequestParams) -> Summary:
+    assert statement.insert is not None
+
+    def start() -> InsertStream:
+        prepare(lease.conn, params.database, params.settings)
+        inserter = InsertStream(lease.conn, statement.sql, statement.insert.fmt)  # type: ignore[union-attr]
+        inserter.append(statement.data)
+        return inserter
+
+    inserter = await anyio.to_thread.run_sync(start)
+    try:
+        pending = bytearray()
+        async for chunk in statement.rest or _nothing():
+            pending += chunk
+            if len(pending) >= _FLUSH_BYTES:
+                await anyio.to_thread.run_sync(inserter.append, bytes(pending))
+                pending.clear()
+        await anyio.to_thread.run_sync(inserter.append, bytes(pending))
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(inserter.cancel)
+        raise
+    return await anyio.to_thread.run_sync(inserter.finish)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+async def _query(
+    request: Request,
+    state: EndpointState,
+    lease: Lease,
+    sql: str,
+    params: RequestParams,
+    query_id: str,
+) -> Response:
+    fmt = output_format(sql) or params.transport.get("default_format") or "TabSeparated"
+
+    def start() -> tuple[QueryStream, bytes | None]:
+        prepare(lease.conn, params.database, params.settings)
+        stream = QueryStream(lease.conn, sql, fmt, params.bind)
+        return stream, stream.next_chunk()
+
+    stream, first = await anyio.to_thread.run_sync(start)
+    if params.flag("wait_end_of_query"):
+        first = await anyio.to_thread.run_sync(_drain, stream, first)
+    encoding = response_encoding(request.headers.get("accept-encoding"))
+    encoding = encoding if params.http_compression else None
+    headers = _headers(state, query_id, fmt) | summary_header(stream.summary)
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    tag = new_tag()
+    headers["X-ClickHouse-Exception-Tag"] = tag
+
+    def cleanup() -> None:
+        stream.cancel()
+        lease.release()
+
+    body = stream_result(
+        first or b"", stream, encoder(encoding), tag, state.engine.version, cleanup
+    )
+    return StreamingResponse(body, 200, headers)
+
+
+def _drain(stream: QueryStream, first: bytes | None) -> bytes:
+    """The whole result (``wait_end_of_query=1``): errors still get a proper status."""
+    parts = [first or b""]
+    while (chunk := stream.next_chunk()) is not None:
+        parts.append(chunk)
+    return b"".join(parts)

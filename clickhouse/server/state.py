@@ -1,0 +1,54 @@
+"""What the endpoint holds while it runs: the engine, the accounts and the sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clickhouse.config import EndpointSettings
+from clickhouse.server.auth import Authenticator, Principal
+from clickhouse.server.engine import Engine
+from clickhouse.server.params import RequestParams
+from clickhouse.server.sessions import Session, SessionRegistry
+
+
+@dataclass
+class Lease:
+    """A connection lent to one request: its own, or its session's."""
+
+    conn: Any
+    registry: SessionRegistry
+    session: Session | None = None
+
+    def release(self) -> None:
+        """Close the request's connection, or hand the session back."""
+        if self.session is not None:
+            self.registry.release(self.session)
+        else:
+            self.conn.close()
+
+
+@dataclass
+class EndpointState:
+    """The running endpoint."""
+
+    settings: EndpointSettings
+    engine: Engine
+    auth: Authenticator
+    sessions: SessionRegistry
+
+    def lease(self, principal: Principal, params: RequestParams, get: bool) -> Lease:
+        """A connection for a request; GET requests run read-only (readonly=2, as ClickHouse)."""
+        session_id = params.transport.get("session_id")
+        if session_id:
+            timeout = self.sessions.timeout(params.transport.get("session_timeout"))
+            session = self.sessions.acquire(
+                principal.name,
+                session_id,
+                timeout,
+                params.flag("session_check"),
+                lambda: self.engine.connect(principal.readonly),
+            )
+            return Lease(session.conn, self.sessions, session)
+        readonly = principal.readonly or (2 if get else 0)
+        return Lease(self.engine.connect(readonly), self.sessions)
