@@ -357,6 +357,22 @@ def diff_event_ids(oracle: Oracle, ids: Iterable[Any]) -> TableDiff:
     return diff
 
 
+def diff_all(
+    oracle: Oracle, fetch: Callable[[str], Iterable[Mapping[str, Any]]]
+) -> list[TableDiff]:
+    """Diff every contract table; ``fetch(table)`` returns its rows as dicts, e.g.
+    ``lambda t: client.query(f"SELECT * FROM pulse.{t}").named_results()``; for ``events``
+    only the ``event_id`` column is read."""
+    diffs = [diff_event_ids(oracle, (row["event_id"] for row in fetch("events")))]
+    return diffs + [diff_table(oracle, table, fetch(table)) for table in TABLES]
+
+
+def assert_all_match(diffs: Sequence[TableDiff], limit: int = 10) -> None:
+    """Fail with every differing table's report unless all equal the oracle."""
+    bad = [diff.report(limit) for diff in diffs if not diff.ok]
+    assert not bad, "\n".join(bad)
+
+
 def assert_matches(diff: TableDiff, limit: int = 10) -> None:
     """Fail with the diff's report unless the table equals the oracle."""
     assert diff.ok, diff.report(limit)

@@ -82,7 +82,10 @@ class _Scheduler:
 def base_drafts(
     population: Population, rng: random.Random, window: Window, midnight_sessions: int = 0
 ) -> Iterator[Draft]:
-    """Every valid event of the window, in event-time order, lazily (memory ~ open sessions)."""
+    """Every valid event of the window, in event-time order, lazily (memory ~ open sessions).
+
+    Sessions still running at the window's end are cut there: no event is at or after ``end``.
+    """
     scheduler = _Scheduler(population, rng, window.events_per_second)
     forced = _midnight_starts(rng, window, midnight_sessions)
     for start in range(window.start_ms, window.end_ms, BUCKET_MS):
@@ -92,4 +95,3 @@ def base_drafts(
             user = rng.choice(population.users)
             scheduler.push(build_assignment_session(rng, user, forced.pop(0), _session_id(rng)))
         yield from scheduler.pop_before(end)
-    yield from scheduler.pop_before(window.end_ms)

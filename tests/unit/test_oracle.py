@@ -5,15 +5,19 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from tests.oracle import (
+    TABLES,
     AssignmentTime,
     LlmUsage,
     Oracle,
     SubjectUsage,
+    assert_all_match,
     assert_matches,
+    diff_all,
     diff_event_ids,
     diff_table,
     parse_timestamp,
@@ -229,3 +233,30 @@ def test_event_id_diff_finds_missing_and_repeated_ids() -> None:
     assert [key for key, _ in diff.missing] == [events[2]["event_id"]]
     assert diff.mismatched == [("rows", "duplicates", 0, 1)]
     assert diff_event_ids(oracle, [e["event_id"] for e in events]).ok
+
+
+def _rows_of(oracle: Oracle) -> dict[str, list[dict[str, Any]]]:
+    """What a perfect pipeline would store, as clickhouse-connect's named_results() dicts."""
+    tables: dict[str, list[dict[str, Any]]] = {
+        "events": [{"event_id": UUID(i)} for i in oracle.event_ids]
+    }
+    for name, spec in TABLES.items():
+        tables[name] = [
+            dict(zip(spec.keys + spec.values, (*key, *values), strict=True))
+            for key, values in spec.expected(oracle).items()
+        ]
+    return tables
+
+
+def test_diff_all_passes_a_perfect_copy_and_names_the_one_wrong_table() -> None:
+    oracle = Oracle.from_events(
+        [work(0), work(40, "assignment.submitted"), llm(T0, "gpt-4o", 10, 2, 0.1)]
+    )
+    tables = _rows_of(oracle)
+
+    assert_all_match(diff_all(oracle, tables.__getitem__))
+
+    tables["subject_usage_daily"][0]["events"] += 1
+    with pytest.raises(AssertionError) as failure:
+        assert_all_match(diff_all(oracle, tables.__getitem__))
+    assert str(failure.value).startswith("subject_usage_daily: expected 1 rows, got 1")

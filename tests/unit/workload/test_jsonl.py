@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,10 @@ def test_a_broken_line_is_reported_with_its_number(tmp_path: Path) -> None:
 
     with pytest.raises(WorkloadError, match=r"events.jsonl:2: not JSON"):
         list(read_jsonl(path))
+
+
+def test_dash_writes_to_stdout(capfd: pytest.CaptureFixture[str]) -> None:
+    events = list(generate(small(limit=3)))
+
+    assert write_jsonl(events, "-") == 3
+    assert [json.loads(line) for line in capfd.readouterr().out.splitlines()] == events
