@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zlib
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import lz4.frame
 from backports import zstd
@@ -66,21 +67,30 @@ class _ZlibEncoder:
 
 
 class _Decoder:
-    def __init__(self, decompress: object, encoding: str) -> None:
-        self._decompress = decompress
+    """Decompresses a body made of one or more concatenated frames (one per client block)."""
+
+    def __init__(self, factory: Callable[[], Any], encoding: str) -> None:
+        self._factory = factory
+        self._codec = factory()
         self._encoding = encoding
 
     def feed(self, chunk: bytes) -> bytes:
+        out = bytearray()
         try:
-            return self._decompress.decompress(chunk)  # type: ignore[attr-defined,no-any-return]
+            while chunk:
+                out += self._codec.decompress(chunk)
+                if not self._codec.eof:
+                    break
+                chunk = self._codec.unused_data
+                self._codec = self._factory()
         except Exception as exc:
             raise error(
                 CANNOT_DECOMPRESS, f"Cannot decompress the {self._encoding} request body: {exc}"
             ) from exc
+        return bytes(out)
 
     def flush(self) -> bytes:
-        flush = getattr(self._decompress, "flush", None)
-        return flush() if callable(flush) else b""
+        return b""
 
 
 def decoder(content_encoding: str | None) -> Codec:
@@ -89,11 +99,12 @@ def decoder(content_encoding: str | None) -> Codec:
     if encoding in {"", "identity", "none"}:
         return _Identity()
     if encoding == "lz4":
-        return _Decoder(lz4.frame.LZ4FrameDecompressor(), encoding)
+        return _Decoder(lz4.frame.LZ4FrameDecompressor, encoding)
     if encoding == "zstd":
-        return _Decoder(zstd.ZstdDecompressor(), encoding)
+        return _Decoder(zstd.ZstdDecompressor, encoding)
     if encoding in {"gzip", "x-gzip", "deflate"}:
-        return _Decoder(zlib.decompressobj(wbits=47 if encoding != "deflate" else 15), encoding)
+        wbits = 15 if encoding == "deflate" else 47
+        return _Decoder(lambda: zlib.decompressobj(wbits=wbits), encoding)
     raise error(
         UNKNOWN_COMPRESSION_METHOD,
         f"Unknown Content-Encoding {content_encoding!r}; send lz4, zstd, gzip, deflate or none",

@@ -72,7 +72,7 @@ _ENGINE_ERROR = re.compile(r"Code: (\d+)\. DB::Exception: (.*?)(?:\. \(([A-Z0-9_
 def error(kind: tuple[int, str], message: str) -> EndpointError:
     """An endpoint error of a known ClickHouse kind, e.g. ``error(READONLY, "...")``."""
     code, name = kind
-    return EndpointError(code, name, message)
+    return EndpointError(code, name, message.rstrip("."))
 
 
 def from_engine(exc: BaseException) -> EndpointError:
