@@ -19,6 +19,7 @@ class PulseApp(faust.App):
 
 def create_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
     """The worker's app: one consumer group (``PULSE_WORKER_APP_ID``), at-least-once."""
+    settings.faust_data_dir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{host.strip()}" for host in shared.kafka_bootstrap_servers.split(",")]
     return PulseApp(
         settings.app_id,

@@ -86,6 +86,11 @@ class Worker:
         )
         return self
 
+    def alive(self) -> bool:
+        """True while running; fails the test with the log's tail once the worker has died."""
+        assert self.process.is_running(), f"worker {self.name} died:\n{self.log()[-3000:]}"
+        return True
+
     def log(self) -> str:
         return self.process.log_file.read_text(errors="replace")
 
@@ -122,6 +127,7 @@ def worker(pipeline: Pipeline) -> Iterator[Worker]:
 def record(
     event: str = "user.login", user_id: str = "student-1", ts: datetime | None = None,
     metadata: Mapping[str, Any] | None = None, event_id: str | None = None,
+    session_id: str = "s-1",
 ) -> dict[str, Any]:
     """An EventRecord as the ingest API puts it on Kafka."""
     now = datetime.now(UTC)
@@ -129,7 +135,7 @@ def record(
         "v": 1, "event_id": event_id or str(uuid4()), "event": event, "user_id": user_id,
         "timestamp": (ts or now).isoformat(timespec="milliseconds"),
         "received_at": now.isoformat(timespec="milliseconds"), "source": "web",
-        "session_id": "s-1", "metadata": dict(metadata or {}), "request_id": uuid4().hex,
+        "session_id": session_id, "metadata": dict(metadata or {}), "request_id": uuid4().hex,
     }
 
 

@@ -19,30 +19,46 @@ from tests.integration.stream_processors.conftest import (
 from tests.polling import eventually
 
 
-def stored(pipeline: Pipeline, event_ids: list[str]) -> int:
+def stored(pipeline: Pipeline, event_id: str) -> int:
+    """Rows of ``events`` with this id."""
     return int(scalar(
-        pipeline.client(), "SELECT count() FROM events WHERE event_id IN {ids:Array(UUID)}",
-        ids=event_ids,
+        pipeline.client(), "SELECT count() FROM events WHERE event_id = {id:UUID}", id=event_id
     ))
 
 
-def wait_stored(pipeline: Pipeline, event_ids: list[str], worker: Worker) -> None:
+def stored_in_session(pipeline: Pipeline, session_id: str) -> int:
+    """Rows of ``events`` sent with this session id (each test uses its own)."""
+    return int(scalar(
+        pipeline.client(), "SELECT count() FROM events WHERE session_id = {s:String}",
+        s=session_id,
+    ))
+
+
+def wait_stored(pipeline: Pipeline, session_id: str, count: int, worker: Worker) -> None:
     eventually(
-        lambda: stored(pipeline, event_ids), lambda n: n >= len(event_ids), timeout=90,
-        what=f"{len(event_ids)} events stored (worker log: {worker.process.log_file})",
+        lambda: worker.alive() and stored_in_session(pipeline, session_id),
+        lambda n: n >= count, timeout=90,
+        what=f"{count} events stored (worker log: {worker.process.log_file})",
     )
+
+
+def session() -> str:
+    return f"s-{uuid4().hex[:12]}"
 
 
 def test_each_event_lands_once_in_every_table(pipeline: Pipeline, worker: Worker) -> None:
     user = f"u-{uuid4().hex[:8]}"
     llm = {"model": "tutor-1", "prompt_tokens": 7, "completion_tokens": 3, "cost_usd": 0.125}
-    records = [record("user.login", user) for _ in range(150)]
-    records += [record("llm.call", user, metadata=llm) for _ in range(50)]
+    tag = session()
+    records = [record("user.login", user, session_id=tag) for _ in range(150)]
+    records += [record("llm.call", user, metadata=llm, session_id=tag) for _ in range(50)]
     send_records(pipeline, records)
-    ids = [r["event_id"] for r in records]
-    wait_stored(pipeline, ids, worker)
+    wait_stored(pipeline, tag, 200, worker)
     client = pipeline.client()
-    assert stored(pipeline, ids) == 200
+    assert stored_in_session(pipeline, tag) == 200
+    ids = client.query("SELECT event_id FROM events WHERE session_id = {s:String}",
+                       parameters={"s": tag}).result_columns[0]
+    assert sorted(map(str, ids)) == sorted(r["event_id"] for r in records)
     assert scalar(client, "SELECT count() FROM events_store FINAL WHERE user_id = {u:String}",
                   u=user) == 200
     eventually(
@@ -59,12 +75,14 @@ def test_event_sent_twice_in_different_batches_is_stored_once(
 ) -> None:
     user = f"u-{uuid4().hex[:8]}"
     meta = {"model": "tutor-1", "prompt_tokens": 1, "completion_tokens": 1, "cost_usd": 0.5}
-    twice = record("llm.call", user, metadata=meta)
+    tag = session()
+    twice = record("llm.call", user, metadata=meta, session_id=tag)
     send_records(pipeline, [twice])
-    wait_stored(pipeline, [twice["event_id"]], worker)
-    marker = record("user.login", user)
+    wait_stored(pipeline, tag, 1, worker)
+    marker = record("user.login", user, session_id=tag)
     send_records(pipeline, [twice, marker])
-    wait_stored(pipeline, [marker["event_id"]], worker)
+    eventually(lambda: stored(pipeline, marker["event_id"]), lambda n: n == 1,
+               what="marker stored")
     client = pipeline.client()
     eventually(
         lambda: client.query(
@@ -72,7 +90,7 @@ def test_event_sent_twice_in_different_batches_is_stored_once(
         ).result_rows,
         lambda rows: rows == [(1,)], what="one llm call",
     )
-    assert stored(pipeline, [twice["event_id"]]) == 1
+    assert stored(pipeline, twice["event_id"]) == 1
     assert scalar(client, "SELECT dau FROM dau WHERE day = today()") >= 1
 
 
@@ -99,9 +117,9 @@ def test_poison_messages_go_to_the_dlq_with_the_error_and_later_events_still_lan
     bad_version = orjson.dumps({**record(), "v": 2})
     no_user = orjson.dumps({k: v for k, v in record().items() if k != "user_id"})
     send_raw(pipeline, [b"{not json", bad_version, no_user])
-    good = record("user.login", f"u-{uuid4().hex[:8]}")
-    send_records(pipeline, [good])
-    wait_stored(pipeline, [good["event_id"]], worker)
+    tag = session()
+    send_records(pipeline, [record("user.login", f"u-{uuid4().hex[:8]}", session_id=tag)])
+    wait_stored(pipeline, tag, 1, worker)
     letters = asyncio.run(_dead_letters(pipeline, 3))
     headers = [dict(m.headers) for m in letters]
     assert [h["reason"] for h in headers] == [b"not_json", b"schema_version", b"invalid_record"]
@@ -114,12 +132,15 @@ def test_poison_messages_go_to_the_dlq_with_the_error_and_later_events_still_lan
 def test_events_of_an_aborted_transaction_are_never_stored(
     pipeline: Pipeline, worker: Worker
 ) -> None:
-    aborted = record("user.login", f"u-{uuid4().hex[:8]}")
+    tag = session()
+    aborted = record("user.login", f"u-{uuid4().hex[:8]}", session_id=tag)
     send_records(pipeline, [aborted], abort=True)
-    committed = record("user.login", f"u-{uuid4().hex[:8]}")
+    committed = record("user.login", f"u-{uuid4().hex[:8]}", session_id=tag)
     send_records(pipeline, [committed])
-    wait_stored(pipeline, [committed["event_id"]], worker)
-    assert stored(pipeline, [aborted["event_id"]]) == 0
+    eventually(lambda: stored(pipeline, committed["event_id"]), lambda n: n == 1,
+               what="committed event stored")
+    assert stored(pipeline, aborted["event_id"]) == 0
+    assert stored_in_session(pipeline, tag) == 1
 
 
 def test_worker_serves_prometheus_metrics_and_rolling_dau(
@@ -127,9 +148,9 @@ def test_worker_serves_prometheus_metrics_and_rolling_dau(
 ) -> None:
     user = f"u-{uuid4().hex[:8]}"
     meta = {"model": "tutor-2", "prompt_tokens": 4, "completion_tokens": 2, "cost_usd": 0.01}
-    call = record("llm.call", user, metadata=meta)
-    send_records(pipeline, [call])
-    wait_stored(pipeline, [call["event_id"]], worker)
+    tag = session()
+    send_records(pipeline, [record("llm.call", user, metadata=meta, session_id=tag)])
+    wait_stored(pipeline, tag, 1, worker)
     text = eventually(
         lambda: worker.get("/metrics").text, lambda t: 'llm_calls_total{model="tutor-2"}' in t,
         what="llm counter exported",
