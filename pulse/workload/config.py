@@ -28,27 +28,51 @@ class WorkloadConfig(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PULSE_WORKLOAD_", frozen=True, extra="forbid")
 
-    seed: int = Field(1, description="seed of every random choice")
-    users: int = Field(1000, ge=1, description="number of users (students and teachers)")
-    teacher_fraction: Fraction = Field(0.05, ge=0, le=1, description="share of users who teach")
+    seed: int = Field(default=1, description="seed of every random choice")
+    users: int = Field(default=1000, ge=1, description="number of users (students and teachers)")
+    teacher_fraction: Fraction = Field(
+        default=0.05, ge=0, le=1, description="share of users who teach"
+    )
     now: AwareDatetime = Field(default_factory=_now, description="wall-clock 'now' of the run")
-    start: AwareDatetime | None = Field(None, description="first event time (default end - days)")
-    end: AwareDatetime | None = Field(None, description="end of event time (default now)")
-    days: float = Field(1.0, gt=0, description="window length when start is not given")
-    rate: float = Field(2.0, gt=0, description="mean valid events per second of event time")
-    events: int | None = Field(None, ge=1, description="about this many valid events; sets rate")
-    limit: int | None = Field(None, ge=0, description="stop after sending exactly this many")
-    duplicate_fraction: Fraction = Field(0.0, ge=0, le=1, description="events sent twice")
-    duplicate_delay: timedelta = Field(timedelta(minutes=10), description="resend within this")
-    late_fraction: Fraction = Field(0.0, ge=0, le=1, description="events held back")
-    max_lateness: timedelta = Field(timedelta(hours=6), description="held back by up to this")
-    disorder_window: timedelta = Field(timedelta(0), description="shuffle within this event time")
-    historical_fraction: Fraction = Field(0.0, ge=0, le=1, description="old events sent last")
-    historical_age: timedelta = Field(timedelta(days=14), description="how old the import is")
-    invalid_fraction: Fraction = Field(0.0, ge=0, le=0.9, description="events to be rejected")
-    missing_event_id_fraction: Fraction = Field(0.0, ge=0, le=1, description="events w/o id")
-    utc_z_fraction: Fraction = Field(0.3, ge=0, le=1, description="timestamps written with Z")
-    cross_midnight: bool = Field(False, description="centre the window on a UTC midnight")
+    start: AwareDatetime | None = Field(
+        default=None, description="first event time (default end - days)"
+    )
+    end: AwareDatetime | None = Field(default=None, description="end of event time (default now)")
+    days: float = Field(default=1.0, gt=0, description="window length when start is not given")
+    rate: float = Field(default=2.0, gt=0, description="mean valid events per second of event time")
+    events: int | None = Field(
+        default=None, ge=1, description="about this many valid events; sets rate"
+    )
+    limit: int | None = Field(
+        default=None, ge=0, description="stop after sending exactly this many"
+    )
+    duplicate_fraction: Fraction = Field(default=0.0, ge=0, le=1, description="events sent twice")
+    duplicate_delay: timedelta = Field(
+        default=timedelta(minutes=10), description="resend within this"
+    )
+    late_fraction: Fraction = Field(default=0.0, ge=0, le=1, description="events held back")
+    max_lateness: timedelta = Field(
+        default=timedelta(hours=6), description="held back by up to this"
+    )
+    disorder_window: timedelta = Field(
+        default=timedelta(0), description="shuffle within this event time"
+    )
+    historical_fraction: Fraction = Field(
+        default=0.0, ge=0, le=1, description="old events sent last"
+    )
+    historical_age: timedelta = Field(
+        default=timedelta(days=14), description="how old the import is"
+    )
+    invalid_fraction: Fraction = Field(
+        default=0.0, ge=0, le=0.9, description="events to be rejected"
+    )
+    missing_event_id_fraction: Fraction = Field(
+        default=0.0, ge=0, le=1, description="events w/o id"
+    )
+    utc_z_fraction: Fraction = Field(
+        default=0.3, ge=0, le=1, description="timestamps written with Z"
+    )
+    cross_midnight: bool = Field(default=False, description="centre the window on a UTC midnight")
 
     @model_validator(mode="after")
     def _check_window(self) -> WorkloadConfig:

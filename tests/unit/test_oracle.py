@@ -161,7 +161,7 @@ def test_llm_usage_is_summed_per_utc_day_user_and_model() -> None:
     usage = Oracle.from_events(events).llm_usage_daily
 
     assert usage[(date(2026, 11, 20), "student-1", "gpt-4o")] == LlmUsage(
-        2, 150, 30, pytest.approx(0.000675)
+        2, 150, 30, 0.00045 + 0.000225
     )
     assert usage[(date(2026, 11, 20), "student-1", "claude-3-5-haiku")].calls == 1
     assert usage[(date(2026, 11, 21), "student-1", "gpt-4o")] == LlmUsage(1, 1, 2, 0.1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -87,7 +87,7 @@ def test_sessions_cross_utc_midnight_when_asked() -> None:
     config = small(days=0.25, cross_midnight=True)
     start, end = config.window()
     midnight = end.replace(hour=0, minute=0, second=0, microsecond=0)
-    days: dict[tuple[str, str], set[datetime]] = defaultdict(set)
+    days: dict[tuple[str, str], set[date]] = defaultdict(set)
     for e in generate(config):
         if e["event"].startswith("assignment."):
             key = (e["user_id"], e["metadata"]["assignment_id"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from pulse.workload import Sent, generate, generate_sent
 from tests.oracle import parse_timestamp
 from tests.unit.workload.conftest import small
 
 
-def _lags(events: list[dict]) -> list[timedelta]:
+def _lags(events: list[dict[str, Any]]) -> list[timedelta]:
     """For each sent event: how much newer the newest event sent before it was."""
     newest = None
     lags = []
