@@ -30,6 +30,9 @@ def create_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
         topic_partitions=shared.events_partitions,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
+        # A worker killed without leaving the group holds its partitions this long.
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.session_timeout / 10,
         web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=settings.web_port,

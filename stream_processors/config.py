@@ -28,6 +28,7 @@ class WorkerSettings(BaseSettings):
     retention_days: int = Field(90, alias="PULSE_RETENTION_DAYS", ge=1)
     rolling_dau_interval: float = Field(15.0, alias="PULSE_ROLLING_DAU_INTERVAL", gt=0)
     lag_interval: float = Field(5.0, alias="PULSE_LAG_INTERVAL", gt=0)
+    session_timeout: float = Field(30.0, alias="PULSE_WORKER_SESSION_TIMEOUT", ge=6)
     startup_timeout: float = Field(60.0, alias="PULSE_WORKER_STARTUP_TIMEOUT", gt=0)
 
     @property

@@ -77,6 +77,7 @@ class Worker:
             "PULSE_WORKER_APP_ID": p.app_id, "PULSE_WORKER_PORT": str(self.port),
             "PULSE_DATA_DIR": str(p.data_dir / self.name), "PULSE_SINK_MAX_SECONDS": "0.5",
             "PULSE_SINK_MAX_ROWS": "500", "PULSE_LAG_INTERVAL": "1",
+            "PULSE_WORKER_SESSION_TIMEOUT": "10",
         }
 
     def start(self) -> Worker:
