@@ -1,14 +1,19 @@
-"""The oracle on small cases computed by hand."""
+"""The oracle: small cases computed by hand, and agreement with ClickHouse SQL on a workload."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from chdb.session import Session
 
+from pulse.workload import WorkloadConfig, generate, read_jsonl, write_jsonl
 from tests.oracle import (
     TABLES,
     AssignmentTime,
@@ -260,3 +265,59 @@ def test_diff_all_passes_a_perfect_copy_and_names_the_one_wrong_table() -> None:
     with pytest.raises(AssertionError) as failure:
         assert_all_match(diff_all(oracle, tables.__getitem__))
     assert str(failure.value).startswith("subject_usage_daily: expected 1 rows, got 1")
+
+
+EVENTS_SQL = """
+CREATE TABLE e ENGINE = Memory AS
+SELECT event_id, event, user_id, parseDateTime64BestEffort(timestamp, 3, 'UTC') AS ts, metadata,
+       JSONExtractString(metadata, 'subject') AS subject
+FROM file('{path}', 'JSONEachRow',
+          'event_id String, event String, user_id String, timestamp String, metadata String')
+LIMIT 1 BY event_id
+"""
+TABLES_SQL = {
+    "events": "SELECT event_id FROM e",
+    "dau": "SELECT toDate(ts) AS day, uniqExact(user_id) AS dau FROM e GROUP BY day",
+    "llm_usage_daily": """
+        SELECT toDate(ts) AS day, user_id, JSONExtractString(metadata, 'model') AS model,
+               count() AS calls, sum(JSONExtractInt(metadata, 'prompt_tokens')) AS prompt_tokens,
+               sum(JSONExtractInt(metadata, 'completion_tokens')) AS completion_tokens,
+               sum(JSONExtractFloat(metadata, 'cost_usd')) AS cost_usd
+        FROM e WHERE event = 'llm.call' GROUP BY day, user_id, model""",
+    "subject_usage_daily": """
+        SELECT toDate(ts) AS day, subject, uniqExact(user_id) AS users, count() AS events
+        FROM e WHERE subject != '' GROUP BY day, subject""",
+    "assignment_time": """
+        SELECT user_id, JSONExtractString(metadata, 'assignment_id') AS assignment_id,
+               argMin(subject, (ts, subject)) AS subject, min(ts) AS first_ts, max(ts) AS last_ts,
+               arraySort(groupArray(toUnixTimestamp64Milli(ts))) AS t,
+               arraySum(arrayMap((a, b) -> least(b - a, 300000), arrayPopBack(t),
+                                 arrayPopFront(t))) / 1000 AS active_seconds,
+               max(event = 'assignment.submitted') AS submitted
+        FROM e WHERE startsWith(event, 'assignment.') AND assignment_id != ''
+        GROUP BY user_id, assignment_id""",
+}
+
+
+def _clickhouse_rows(session: Any, table: str) -> list[dict[str, Any]]:
+    sql = TABLES_SQL[table] + " SETTINGS output_format_json_quote_64bit_integers = 0"
+    rows = [json.loads(line) for line in str(session.query(sql, "JSONEachRow")).splitlines()]
+    for row in rows:
+        for column in ("first_ts", "last_ts"):
+            if column in row:
+                row[column] = datetime.fromisoformat(row[column]).replace(tzinfo=UTC)
+    return rows
+
+
+def test_oracle_agrees_with_clickhouse_sql_on_a_messy_generated_workload(tmp_path: Path) -> None:
+    config = WorkloadConfig(
+        users=100, rate=0.05, days=2, seed=5, duplicate_fraction=0.2, disorder_window="PT1H"
+    )
+    path = tmp_path / "events.jsonl"
+    write_jsonl(generate(config), path)
+
+    with Session(str(tmp_path / "chdb")) as session:
+        session.query(EVENTS_SQL.format(path=path))
+        diffs = diff_all(Oracle.from_events(read_jsonl(path)), partial(_clickhouse_rows, session))
+
+    assert_all_match(diffs)
