@@ -311,12 +311,17 @@ def _clickhouse_rows(session: Any, table: str) -> list[dict[str, Any]]:
 
 def test_oracle_agrees_with_clickhouse_sql_on_a_messy_generated_workload(tmp_path: Path) -> None:
     config = WorkloadConfig(
-        users=100, rate=0.05, days=2, seed=5, duplicate_fraction=0.2, disorder_window="PT1H"
+        users=100,
+        rate=0.05,
+        days=2,
+        seed=5,
+        duplicate_fraction=0.2,
+        disorder_window=timedelta(hours=1),
     )
     path = tmp_path / "events.jsonl"
     write_jsonl(generate(config), path)
 
-    with Session(str(tmp_path / "chdb")) as session:
+    with Session(str(tmp_path / "chdb")) as session:  # type: ignore[no-untyped-call]
         session.query(EVENTS_SQL.format(path=path))
         diffs = diff_all(Oracle.from_events(read_jsonl(path)), partial(_clickhouse_rows, session))
 
