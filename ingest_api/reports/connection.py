@@ -35,10 +35,10 @@ async def reader(state: State) -> AsyncIterator[AsyncClient]:
     """A read-only (analyst account) client on the configured database, closed after the answer."""
     async with clickhouse_errors(state.settings):
         client = await async_reader_client(settings=state.settings)
-    try:
-        yield client
-    finally:
-        await client.close()
+        try:
+            yield client
+        finally:
+            await client.close()
 
 
 Reader = Annotated[AsyncClient, Depends(reader)]

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from ingest_api.config import ApiSettings
 from ingest_api.main import create_app
 from ingest_api.routes import reports, users
-from tests.stack import ClickHouseEndpoint
+from tests.stack import ClickHouseEndpoint, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -131,8 +131,11 @@ def report_settings(request: pytest.FixtureRequest) -> Iterator[ApiSettings]:
 
 @pytest.fixture(scope="module")
 def app(report_settings: ApiSettings) -> FastAPI:
-    """The real app; the report routers are added here only while main.py lacks them."""
-    application = create_app(report_settings)
+    return _with_reports(create_app(report_settings))
+
+
+def _with_reports(application: FastAPI) -> FastAPI:
+    """The report routers are added here only while main.py lacks them."""
     served = {getattr(route, "path", None) for route in application.routes}
     for router in (reports.router, users.router):
         if not any(getattr(route, "path", None) in served for route in router.routes):
@@ -244,6 +247,20 @@ async def test_reports_need_an_analyst_or_admin_key(api: httpx.AsyncClient) -> N
         assert (await api.get(path, headers={"Authorization": ""})).status_code == 401
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     assert (await api.get("/v1/reports/dau/rolling", headers=admin)).status_code == 200
+
+
+async def test_reports_are_503_with_retry_after_when_clickhouse_is_down() -> None:
+    settings = ApiSettings(  # type: ignore[call-arg]
+        CLICKHOUSE_URL=f"http://127.0.0.1:{free_port()}", PULSE_API_KEYS=KEYS
+    )
+    transport = httpx.ASGITransport(app=_with_reports(create_app(settings)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://pulse.test") as client:
+        response = await client.get(
+            "/v1/reports/dau/rolling", headers={"Authorization": f"Bearer {ANALYST_KEY}"}
+        )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "CLICKHOUSE_URL" in response.json()["detail"]
 
 
 def _csv_rows(content: bytes) -> list[dict[str, str]]:

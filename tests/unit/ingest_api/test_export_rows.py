@@ -1,5 +1,5 @@
 """Rows in the export's schema, in Arrow batches, shared by the exporters' unit tests; and the
-conversion of what ClickHouse sends into that schema."""
+conversion of ClickHouse's blocks into that schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingest_api.reports.export_query import EXPORT_SCHEMA, conform
+from ingest_api.reports.export_query import EXPORT_SCHEMA, to_batch
 
 START = datetime(2026, 11, 20, 14, 3, 7, 120_000, tzinfo=UTC)
 
@@ -42,18 +42,11 @@ async def collect(chunks: AsyncIterator[bytes]) -> list[bytes]:
     return [chunk async for chunk in chunks]
 
 
-def test_conform_turns_server_binary_and_dictionary_columns_into_the_export_schema() -> None:
+def test_to_batch_reads_a_native_block_with_naive_timestamps_as_utc() -> None:
     data = rows(3)
-    typed = pa.RecordBatch.from_pylist(data, schema=EXPORT_SCHEMA)
-    columns = []
-    for field in EXPORT_SCHEMA:
-        column = typed.column(field.name)
-        if field.name == "event":
-            column = column.dictionary_encode()
-        elif pa.types.is_string(field.type):
-            column = column.cast(pa.binary())
-        columns.append(column)
-    as_sent = pa.RecordBatch.from_arrays(columns, names=EXPORT_SCHEMA.names)
-    conformed = conform(as_sent)
-    assert conformed.schema.equals(EXPORT_SCHEMA)
-    assert conformed.to_pylist() == data
+    block = [[r[name] for r in data] for name in EXPORT_SCHEMA.names]
+    naive = EXPORT_SCHEMA.names.index("timestamp")
+    block[naive] = [ts.replace(tzinfo=None) for ts in block[naive]]
+    batch = to_batch(block)
+    assert batch.schema.equals(EXPORT_SCHEMA)
+    assert batch.to_pylist() == data
