@@ -46,12 +46,12 @@ def _midnight_starts(rng: random.Random, window: Window, per_midnight: int) -> l
 
 
 class _Scheduler:
-    """Draws the sessions of each bucket and keeps their events in a heap by time."""
+    """Starts the sessions of each bucket; a heap holds each open session's next event."""
 
     def __init__(self, population: Population, rng: random.Random, events_per_s: float):
         self.population = population
         self.rng = rng
-        self.heap: list[tuple[int, int, Draft]] = []
+        self.heap: list[tuple[int, int, Draft, Iterator[Draft]]] = []
         self.seq = 0
         events_per_unit = sum(
             len(members) * sum(_CURVES[role]) / 24 * MEAN_SESSION_EVENTS[role]
@@ -59,10 +59,11 @@ class _Scheduler:
         )
         self.scale = events_per_s / events_per_unit
 
-    def push(self, drafts: list[Draft]) -> None:
-        for draft in drafts:
+    def push(self, session: Iterator[Draft]) -> None:
+        draft = next(session, None)
+        if draft is not None:
             self.seq += 1
-            heapq.heappush(self.heap, (draft.ts_ms, self.seq, draft))
+            heapq.heappush(self.heap, (draft.ts_ms, self.seq, draft, session))
 
     def fill_bucket(self, start: int, end: int) -> None:
         rng = self.rng
@@ -76,7 +77,9 @@ class _Scheduler:
 
     def pop_before(self, limit: int) -> Iterator[Draft]:
         while self.heap and self.heap[0][0] < limit:
-            yield heapq.heappop(self.heap)[2]
+            _, _, draft, session = heapq.heappop(self.heap)
+            yield draft
+            self.push(session)
 
 
 def base_drafts(

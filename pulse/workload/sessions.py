@@ -1,14 +1,15 @@
 """What one visit to the platform looks like: the events of a session, in event-time order.
 
-Times are integer milliseconds since the Unix epoch (UTC). Each builder takes the session's RNG,
-user and start time and returns its drafts; ids and timestamps are written later.
+Times are integer milliseconds since the Unix epoch (UTC). Each builder takes the RNG, user and
+start time and yields its drafts lazily, so only open sessions (not their future events) are held
+in memory; ids and timestamps are written later.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from pulse.workload.catalog import (
@@ -41,7 +42,7 @@ class Draft(NamedTuple):
     metadata: dict[str, Any]
 
 
-Builder = Callable[[random.Random, User, int, str], list[Draft]]
+Builder = Callable[[random.Random, User, int, str], Iterator[Draft]]
 
 
 def _seconds(rng: random.Random, low: float, high: float) -> int:
@@ -64,29 +65,28 @@ def _login(user: User, t: int, sid: str, event: str = "user.login") -> Draft:
     return Draft(t, user, event, sid, {"role": user.role})
 
 
-def _work_on_assignment(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
+def _work_on_assignment(rng: random.Random, user: User, t: int, sid: str) -> Iterator[Draft]:
     """viewed -> started -> heartbeats (30-120 s, some gaps over 300 s) -> maybe submitted."""
     assignment = _pick_assignment(rng, user)
     meta = _assignment_meta(assignment)
-    drafts = [Draft(t, user, "assignment.viewed", sid, dict(meta))]
+    yield Draft(t, user, "assignment.viewed", sid, dict(meta))
     if rng.random() < 0.15:
-        return drafts
+        return
     t += _seconds(rng, 3, 90)
-    drafts.append(Draft(t, user, "assignment.started", sid, dict(meta)))
+    yield Draft(t, user, "assignment.started", sid, dict(meta))
     end = t + int(min(rng.lognormvariate(math.log(15 * 60), 0.6), 90 * 60) * SECOND)
     while t < end:
         if rng.random() < HEARTBEAT_GAP_PROBABILITY:
             t += _seconds(rng, 301, 1500)
         else:
             t += _seconds(rng, 30, 120)
-        drafts.append(Draft(t, user, "assignment.heartbeat", sid, dict(meta)))
+        yield Draft(t, user, "assignment.heartbeat", sid, dict(meta))
     if rng.random() < 0.75:
         score: float = min(100, max(0, round(rng.gauss(74, 16))))
         if rng.random() < 0.2:
             score = round(min(100.0, max(0.0, rng.gauss(74, 16))), 1)
         t += _seconds(rng, 5, 60)
-        drafts.append(Draft(t, user, "assignment.submitted", sid, {**meta, "score": score}))
-    return drafts
+        yield Draft(t, user, "assignment.submitted", sid, {**meta, "score": score})
 
 
 def llm_call(
@@ -116,31 +116,28 @@ def llm_call(
     )
 
 
-def _tutor_chat(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
+def _tutor_chat(rng: random.Random, user: User, t: int, sid: str) -> Iterator[Draft]:
     """A conversation with the tutor: user message, llm.call, assistant message, per turn."""
     conversation = f"conv-{rng.getrandbits(48):012x}"
     context: dict[str, Any] = {}
     if rng.random() < 0.6:
         assignment = _pick_assignment(rng, user)
         context = {"assignment_id": assignment.assignment_id, "subject": assignment.subject}
-    drafts = []
     for _ in range(rng.randint(1, 8)):
         t += _seconds(rng, 10, 180)
         chars = max(1, int(rng.lognormvariate(math.log(120), 0.8)))
         meta = {"conversation_id": conversation, "role": "user", "chars": chars, **context}
-        drafts.append(Draft(t, user, "chat.message", sid, meta))
+        yield Draft(t, user, "chat.message", sid, meta)
         call = llm_call(rng, user, t + 5, sid, rng.choice(STUDENT_LLM_FEATURES), context)
-        drafts.append(call)
+        yield call
         t += 5 + int(call.metadata["latency_ms"])
         answer = call.metadata["completion_tokens"] * 4
         meta = {"conversation_id": conversation, "role": "assistant", "chars": answer, **context}
-        drafts.append(Draft(t, user, "chat.message", sid, meta))
-    return drafts
+        yield Draft(t, user, "chat.message", sid, meta)
 
 
-def _browse(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
+def _browse(rng: random.Random, user: User, t: int, sid: str) -> Iterator[Draft]:
     """Custom events: pages, videos and quiz answers, some tied to a subject."""
-    drafts = []
     for _ in range(rng.randint(1, 6)):
         t += _seconds(rng, 5, 400)
         course = rng.choice(user.courses)
@@ -151,7 +148,7 @@ def _browse(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
                 "seconds": rng.randint(5, 1800),
                 "subject": course.subject,
             }
-            drafts.append(Draft(t, user, VIDEO_PLAYED, sid, meta))
+            yield Draft(t, user, VIDEO_PLAYED, sid, meta)
         elif kind < 0.7:
             meta = {
                 "quiz_id": f"quiz-{rng.randint(1, 300)}",
@@ -159,30 +156,27 @@ def _browse(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
                 "subject": course.subject,
                 "tags": ["practice"],
             }
-            drafts.append(Draft(t, user, QUIZ_ANSWERED, sid, meta))
+            yield Draft(t, user, QUIZ_ANSWERED, sid, meta)
         else:
             path = f"/courses/{course.course_id}"
             meta = {"path": path, "referrer": rng.choice(["home", "mail"])}
-            drafts.append(Draft(t, user, PAGE_VIEWED, sid, meta))
-    return drafts
+            yield Draft(t, user, PAGE_VIEWED, sid, meta)
 
 
-def _teach(rng: random.Random, user: User, t: int, sid: str) -> list[Draft]:
+def _teach(rng: random.Random, user: User, t: int, sid: str) -> Iterator[Draft]:
     """A teacher reviews assignments, posts grades and asks the LLM for help."""
-    drafts = []
     for _ in range(rng.randint(1, 5)):
         t += _seconds(rng, 20, 600)
         assignment = _pick_assignment(rng, user)
         meta = _assignment_meta(assignment)
         if rng.random() < 0.5:
-            drafts.append(Draft(t, user, "assignment.viewed", sid, meta))
+            yield Draft(t, user, "assignment.viewed", sid, meta)
         elif rng.random() < 0.6:
             grade = {**meta, "student": f"student-{rng.randint(1, 1000)}"}
-            drafts.append(Draft(t, user, GRADE_POSTED, sid, grade))
+            yield Draft(t, user, GRADE_POSTED, sid, grade)
         else:
             feature = rng.choice(TEACHER_LLM_FEATURES)
-            drafts.append(llm_call(rng, user, t, sid, feature, {"subject": assignment.subject}))
-    return drafts
+            yield llm_call(rng, user, t, sid, feature, {"subject": assignment.subject})
 
 
 _STUDENT_ACTIVITIES: tuple[tuple[Builder, float], ...] = (
@@ -192,12 +186,11 @@ _STUDENT_ACTIVITIES: tuple[tuple[Builder, float], ...] = (
 )
 
 
-def build_session(rng: random.Random, user: User, start_ms: int, sid: str) -> list[Draft]:
-    """One session: maybe a login, one activity by role, maybe a logout; sorted by time."""
-    drafts: list[Draft] = []
+def build_session(rng: random.Random, user: User, start_ms: int, sid: str) -> Iterator[Draft]:
+    """One session, lazily: maybe a login, one activity by role, maybe a logout; in time order."""
     t = start_ms
     if rng.random() < 0.6:
-        drafts.append(_login(user, t, sid))
+        yield _login(user, t, sid)
         t += _seconds(rng, 1, 20)
     if user.role == "teacher":
         activity: Builder = _teach
@@ -205,14 +198,15 @@ def build_session(rng: random.Random, user: User, start_ms: int, sid: str) -> li
         activity = rng.choices(
             [b for b, _ in _STUDENT_ACTIVITIES], [w for _, w in _STUDENT_ACTIVITIES]
         )[0]
-    drafts.extend(activity(rng, user, t, sid))
+    for draft in activity(rng, user, t, sid):
+        t = draft.ts_ms
+        yield draft
     if rng.random() < 0.4:
-        drafts.append(_login(user, drafts[-1].ts_ms + _seconds(rng, 1, 60), sid, "user.logout"))
-    return drafts
+        yield _login(user, t + _seconds(rng, 1, 60), sid, "user.logout")
 
 
 def build_assignment_session(
     rng: random.Random, user: User, start_ms: int, sid: str
-) -> list[Draft]:
+) -> Iterator[Draft]:
     """A session that is surely assignment work (used to straddle UTC midnight on purpose)."""
     return _work_on_assignment(rng, user, start_ms, sid)
