@@ -21,9 +21,10 @@ class WorkloadConfig(BaseSettings):
     """Every knob of the synthetic workload; one config (``seed``, ``now``) gives one event stream.
 
     The window is ``[start, end)``. Without ``end`` it ends at ``now``; without ``start`` it lasts
-    ``days``. Traffic shaping (duplicates, lateness, disorder, historical import, invalid events)
-    changes how events are sent, never which valid events exist: the valid events of a config are
-    the same whatever the shaping knobs say.
+    ``days``. Traffic shaping (duplicates, lateness, disorder, invalid events) changes how events
+    are sent, never which valid events exist; the historical import adds a second, older window
+    (``historical_age`` earlier, ``historical_fraction`` of the rate) sent after everything else.
+    Durations accept ``timedelta``, seconds or ISO 8601 (``PT1H``); env vars ``PULSE_WORKLOAD_*``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PULSE_WORKLOAD_", frozen=True, extra="forbid")
