@@ -45,7 +45,8 @@ def test_events_store_row_matches_its_columns_and_keeps_metadata_as_json() -> No
 def test_llm_call_row_carries_tokens_and_cost_and_other_events_have_none() -> None:
     meta = {"model": "gpt-x", "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.25}
     rec = record("llm.call", meta)
-    assert llm_call_row(rec) == (date(2026, 11, 20), "student-1", "gpt-x", rec.event_id, 10, 5, 0.25)
+    expected = (date(2026, 11, 20), "student-1", "gpt-x", rec.event_id, 10, 5, 0.25)
+    assert llm_call_row(rec) == expected
     assert llm_call_row(record("user.login", {})) is None
 
 
