@@ -92,31 +92,37 @@ def send(
         return
     from pulse.workload import WorkloadConfig, generate
 
-    _send(generate(WorkloadConfig(max_events=sample)), sample, key, batch)
+    _send(generate(WorkloadConfig(limit=sample, days=0.1)), sample, key, batch)
 
 
 def gen(
-    out: Annotated[Path | None, typer.Option(help="write JSON lines here")] = None,
+    out: Annotated[Path | None, typer.Option(help="write JSON lines here (.gz compresses)")] = None,
     send_to_api: Annotated[bool, typer.Option("--send", help="post to the ingest API")] = False,
     users: Annotated[int, typer.Option(help="number of users")] = 1000,
-    days: Annotated[float, typer.Option(help="days of activity, ending now")] = 2.0,
-    events: Annotated[int, typer.Option(help="stop after this many events")] = 100_000,
+    days: Annotated[float, typer.Option(help="days of activity, ending now")] = 1.0,
+    events: Annotated[int, typer.Option(help="about this many valid events")] = 100_000,
     seed: Annotated[int, typer.Option(help="random seed: same seed, same traffic")] = 42,
-    duplicates: Annotated[float, typer.Option(help="fraction of exact resends")] = 0.0,
-    disorder_minutes: Annotated[float, typer.Option(help="shuffle window of event time")] = 0.0,
+    duplicates: Annotated[float, typer.Option(help="fraction of events sent twice")] = 0.0,
+    disorder_minutes: Annotated[float, typer.Option(help="shuffle window, minutes")] = 0,
+    invalid: Annotated[float, typer.Option(help="fraction of invalid events")] = 0.0,
+    historical: Annotated[float, typer.Option(help="fraction of old events sent last")] = 0.0,
+    cross_midnight: Annotated[bool, typer.Option(help="centre the window on UTC midnight")] = False,
 ) -> None:
     """Generate realistic learning-platform traffic, deterministic from a seed."""
-    from pulse.workload import WorkloadConfig, generate, write_jsonl
+    from datetime import timedelta
+
+    from pulse.workload import WorkloadConfig, expected_events, generate, write_jsonl
 
     config = WorkloadConfig(
-        users=users, days=days, max_events=events, seed=seed,
-        duplicate_fraction=duplicates, disorder_seconds=disorder_minutes * 60,
+        users=users, days=days, events=events, seed=seed, duplicate_fraction=duplicates,
+        disorder_window=timedelta(minutes=disorder_minutes), invalid_fraction=invalid,
+        historical_fraction=historical, cross_midnight=cross_midnight,
     )
     if out is not None:
         count = write_jsonl(generate(config), out)
         console.print(f"wrote {count} events to {out}")
     if send_to_api:
-        _send(generate(config), events, None, 500)
+        _send(generate(config), expected_events(config), None, 500)
     if out is None and not send_to_api:
         console.print("[yellow]nothing to do: give --out FILE and/or --send[/]")
 
