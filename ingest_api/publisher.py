@@ -228,6 +228,9 @@ class GroupCommitPublisher:
         if producer is None:
             return
         try:
+            # Stop its sender first: a failed producer must not finish its transaction later,
+            # and aiokafka's stop() would otherwise wait for Kafka to take the pending batches.
+            await asyncio.wait_for(producer._sender.close(), self.timeout)
             await asyncio.wait_for(producer.stop(), self.timeout)
         except Exception as exc:  # noqa: BLE001 - a broken producer is dropped either way
             logger.warning("Kafka producer did not stop cleanly: {!r}", exc)

@@ -10,12 +10,15 @@ import orjson
 import pytest
 
 from ingest_api.config import ApiSettings
+from ingest_api.main import create_app
 from schemas import EventRecord
 from tests.integration.ingest_api.conftest import (
     ADMIN_KEY,
     ANALYST_KEY,
+    SettingsFactory,
     auth,
     consume,
+    running,
     viewed,
 )
 
@@ -175,3 +178,13 @@ async def test_same_event_twice_in_one_batch_is_rejected_as_duplicate(
 async def test_request_id_is_generated_when_absent(client: httpx.AsyncClient) -> None:
     response = await post(client, viewed())
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+async def test_key_over_its_rate_gets_429_with_retry_after(make_settings: SettingsFactory) -> None:
+    settings = make_settings(PULSE_API_RATE_LIMIT_PER_SECOND=0.01, PULSE_API_RATE_LIMIT_BURST=2)
+    async for client in running(create_app(settings)):
+        statuses = [(await post(client, viewed(f"u{i}"))).status_code for i in range(2)]
+        assert statuses == [202, 202]
+        limited = await post(client, viewed("u3"))
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1

@@ -1,0 +1,99 @@
+"""Kafka trouble: unreachable at start, a broker dying mid-test, a failed transaction.
+
+Whatever happens, a request answered 503 left nothing in the topic (consumers read committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from ingest_api.config import ApiSettings
+from ingest_api.exceptions import KafkaUnavailable
+from ingest_api.main import create_app
+from ingest_api.metrics import ApiMetrics
+from ingest_api.publisher import GroupCommitPublisher, Message
+from tests.integration.ingest_api.conftest import SettingsFactory, auth, consume, running, viewed
+from tests.stack import free_port, start_kafka
+
+pytestmark = pytest.mark.anyio
+
+
+async def post(client: httpx.AsyncClient, user: str) -> httpx.Response:
+    return await client.post(
+        "/v1/events",
+        content=orjson.dumps(viewed(user)),
+        headers={"Content-Type": "application/json", **auth()},
+    )
+
+
+async def test_kafka_unreachable_is_503_with_retry_after(make_settings: SettingsFactory) -> None:
+    settings = make_settings(
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}", PULSE_API_PRODUCE_TIMEOUT_S=2
+    )
+    async for client in running(create_app(settings)):
+        started = time.monotonic()
+        response = await post(client, "a")
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) >= 1
+        assert "nothing of this request was stored" in response.json()["detail"]
+        assert time.monotonic() - started < 2 * settings.produce_timeout_s + 1
+        metrics = (await client.get("/metrics")).text
+        assert "kafka_produce_errors_total 1.0" in metrics
+
+
+async def test_failed_transaction_leaves_nothing_visible(
+    settings: ApiSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = GroupCommitPublisher(settings, ApiMetrics())
+    await publisher.start()
+    try:
+        real_commit = AIOKafkaProducer.commit_transaction
+
+        async def flush_then_fail(producer: AIOKafkaProducer) -> None:
+            await producer.flush()  # the events reach the broker, uncommitted
+            raise RuntimeError("injected: the commit never happened")
+
+        monkeypatch.setattr(AIOKafkaProducer, "commit_transaction", flush_then_fail)
+        with pytest.raises(KafkaUnavailable):
+            await publisher.publish([Message(b"u1", b'{"lost": 1}'), Message(b"u2", b"{}")])
+        monkeypatch.setattr(AIOKafkaProducer, "commit_transaction", real_commit)
+        await publisher.publish([Message(b"u3", b'{"kept": 1}')])
+    finally:
+        await publisher.close()
+    landed = await consume(
+        settings.kafka_bootstrap_servers, settings.events_topic, expected=1, settle=1.0
+    )
+    assert [m.key for m in landed] == [b"u3"]
+
+
+@pytest.mark.slow
+async def test_broker_stopped_mid_test_gives_503_then_recovers_without_half_stored_requests(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    node, proc = await asyncio.to_thread(start_kafka, tmp_path / "kafka")
+    settings = make_settings(KAFKA_BOOTSTRAP_SERVERS=node.bootstrap, PULSE_API_PRODUCE_TIMEOUT_S=3)
+    try:
+        async for client in running(create_app(settings)):
+            assert (await post(client, "before")).status_code == 202
+            proc.kill()
+            response = await post(client, "during")
+            assert response.status_code == 503
+            assert "Retry-After" in response.headers
+            proc = await asyncio.to_thread(node.start, tmp_path / "kafka" / "kafka-2.log")
+            deadline = time.monotonic() + 60
+            while (await post(client, "after")).status_code != 202:
+                assert time.monotonic() < deadline, "the API did not recover after Kafka came back"
+            assert (await client.get("/readyz")).status_code == 200
+        landed = await consume(node.bootstrap, settings.events_topic, expected=2, settle=1.0)
+        keys = [m.key for m in landed]
+        assert b"during" not in keys
+        assert keys.count(b"before") == 1 and keys.count(b"after") >= 1
+    finally:
+        proc.stop()
