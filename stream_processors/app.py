@@ -7,11 +7,18 @@ from faust.types import TransportT
 
 from pulse.settings import SharedSettings, shared_settings
 from stream_processors.config import WorkerSettings, worker_settings
+from stream_processors.connection import SharedClickHouse
 from stream_processors.transport import ReadCommittedTransport
 
 
 class PulseApp(faust.App):
     """A Faust app whose consumers read with ``isolation_level=read_committed``."""
+
+    clickhouse: SharedClickHouse
+
+    async def on_stop(self) -> None:
+        await super().on_stop()
+        await self.clickhouse.close()
 
     def _new_transport(self) -> TransportT:
         return ReadCommittedTransport(self.conf.broker_consumer, self)
@@ -21,7 +28,7 @@ def create_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
     """The worker's app: one consumer group (``PULSE_WORKER_APP_ID``), at-least-once."""
     settings.faust_data_dir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{host.strip()}" for host in shared.kafka_bootstrap_servers.split(",")]
-    return PulseApp(
+    app = PulseApp(
         settings.app_id,
         broker=brokers,
         store=settings.store,
@@ -39,6 +46,8 @@ def create_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
         web_in_thread=False,
         autodiscover=False,
     )
+    app.clickhouse = SharedClickHouse(shared.clickhouse_database)
+    return app
 
 
 settings = worker_settings()

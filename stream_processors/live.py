@@ -6,16 +6,12 @@ group, whichever partitions each one owns); users are distinct per window ending
 
 from __future__ import annotations
 
-from clickhouse_connect.driver.asyncclient import AsyncClient
 from loguru import logger
 
-from clickhouse.client import async_writer_client
 from stream_processors import metrics
 from stream_processors.app import app, settings, shared
 
 WINDOWS: dict[str, int] = {"24h": 1, "7d": 7, "30d": 30}
-
-_client: AsyncClient | None = None
 
 
 def rolling_dau_sql(database: str) -> str:
@@ -33,10 +29,8 @@ def rolling_dau_sql(database: str) -> str:
 
 async def rolling_dau() -> dict[str, int]:
     """Distinct users per window, and the gauges set to them."""
-    global _client
-    if _client is None:
-        _client = await async_writer_client(shared.clickhouse_database)
-    result = await _client.query(rolling_dau_sql(shared.clickhouse_database))
+    client = await app.clickhouse.get()
+    result = await client.query(rolling_dau_sql(shared.clickhouse_database))
     figures = dict(zip(WINDOWS, (int(v) for v in result.result_rows[0]), strict=True))
     for window, value in figures.items():
         metrics.DAU.labels(window).set(value)

@@ -35,7 +35,7 @@ class ClickHouseWriter:
     """
 
     def __init__(
-        self, connect: Callable[[str], Awaitable[AsyncClient]], database: str
+        self, connect: Callable[[], Awaitable[AsyncClient]], database: str
     ) -> None:
         self._connect = connect
         self._database = database
@@ -43,7 +43,7 @@ class ClickHouseWriter:
 
     async def write(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if self._client is None:
-            self._client = await self._connect(self._database)
+            self._client = await self._connect()
         data = [list(column) for column in zip(*rows, strict=True)]
         await self._client.insert(
             table, data, column_names=list(columns), database=self._database,

@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from faust import StreamT
 from faust.types import Message
 
-from clickhouse.client import async_writer_client
 from schemas.events import EventRecord
-from stream_processors.app import settings, shared
+from stream_processors.app import app, settings, shared
 from stream_processors.decoding import Undecodable
 from stream_processors.rows import COLUMNS, Row
 from stream_processors.sink import Backoff, ClickHouseWriter, Sink
@@ -23,7 +22,7 @@ RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
 OnUndecodable = Callable[[Message, Undecodable], Awaitable[None]]
 OnStored = Callable[[list[EventRecord]], None]
 
-writer = ClickHouseWriter(async_writer_client, shared.clickhouse_database)
+writer = ClickHouseWriter(app.clickhouse.get, shared.clickhouse_database)
 
 
 def new_sink(*tables: str) -> Sink:
