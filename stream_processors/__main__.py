@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+from faust import Worker
 from loguru import logger
 
 from clickhouse.client import writer_client
@@ -31,17 +33,23 @@ def migrate_when_reachable(timeout: float, retention_days: int) -> list[str]:
             time.sleep(1.0)
 
 
+class PulseWorker(Worker):
+    """Faust's worker with every log line (Faust's, aiokafka's) sent through Pulse's loguru."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        configure_logging("stream-worker", logging.getLevelName(level or logging.INFO))
+
+
 def main() -> None:
     """Run one stream worker in the foreground until SIGTERM or Ctrl-C."""
     settings = worker_settings()
     configure_logging("stream-worker", settings.log_level)
     applied = migrate_when_reachable(settings.startup_timeout, settings.retention_days)
     logger.info("schema up to date ({} migrations applied now)", len(applied))
-    from faust import Worker
-
     from stream_processors.app import app
 
-    Worker(app, loglevel=settings.log_level.lower()).execute_from_commandline()
+    worker = PulseWorker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
+    worker.execute_from_commandline()
 
 
 if __name__ == "__main__":
