@@ -61,11 +61,6 @@ class GroupCommitPublisher:
         self._producer_lock = asyncio.Lock()
 
     @property
-    def connected(self) -> bool:
-        """True while a started producer is held (it may still find Kafka gone)."""
-        return self._producer is not None
-
-    @property
     def timeout(self) -> float:
         return self._settings.produce_timeout_s
 
@@ -83,7 +78,6 @@ class GroupCommitPublisher:
             logger.warning(
                 "Kafka at {} is not usable yet: {!r}", self._settings.kafka_bootstrap_servers, exc
             )
-            await self._discard_producer()
             return False
 
     async def publish(self, messages: list[Message]) -> None:
@@ -193,8 +187,12 @@ class GroupCommitPublisher:
         if not self._topics_ready:
             await self._create_topics()
         producer = self._new_producer()
-        self._producer = producer  # set first so a failed start is discarded and closed
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            await self._stop(producer)
+            raise
+        self._producer = producer
         logger.info("Kafka producer {} started", self._transactional_id)
         return producer
 
@@ -225,12 +223,17 @@ class GroupCommitPublisher:
 
     async def _discard_producer(self) -> None:
         producer, self._producer = self._producer, None
-        if producer is None:
-            return
+        if producer is not None:
+            await self._stop(producer)
+
+    async def _stop(self, producer: AIOKafkaProducer) -> None:
         try:
             # Stop its sender first: a failed producer must not finish its transaction later,
             # and aiokafka's stop() would otherwise wait for Kafka to take the pending batches.
-            await asyncio.wait_for(producer._sender.close(), self.timeout)
+            await asyncio.wait_for(producer._sender.close(), 0.5)
+        except Exception as exc:  # noqa: BLE001 - cancelled by the timeout: stopped either way
+            logger.debug("Kafka producer's sender stopped by force: {!r}", exc)
+        try:
             await asyncio.wait_for(producer.stop(), self.timeout)
         except Exception as exc:  # noqa: BLE001 - a broken producer is dropped either way
             logger.warning("Kafka producer did not stop cleanly: {!r}", exc)
