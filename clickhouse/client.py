@@ -6,7 +6,7 @@ pointing the URL at a ClickHouse server instead of the embedded endpoint changes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import clickhouse_connect
@@ -15,10 +15,10 @@ from clickhouse_connect.driver.client import Client
 
 from pulse.settings import SharedSettings, shared_settings
 
+ClientT = TypeVar("ClientT", Client, AsyncClient)
 
-def _client_kwargs(
-    settings: SharedSettings | None, database: str | None, readonly: bool
-) -> dict[str, Any]:
+
+def _client_kwargs(settings: SharedSettings | None, readonly: bool) -> dict[str, Any]:
     settings = settings or shared_settings()
     url = urlsplit(settings.clickhouse_url)
     secure = url.scheme == "https"
@@ -32,10 +32,21 @@ def _client_kwargs(
         "secure": secure,
         "username": username,
         "password": password.get_secret_value(),
-        "database": settings.clickhouse_database if database is None else database,
         # No server-side session: concurrent queries of one client never wait on a session lock.
         "autogenerate_session_id": False,
     }
+
+
+def _database(database: str | None, settings: SharedSettings | None) -> str:
+    return (settings or shared_settings()).clickhouse_database if database is None else database
+
+
+def _use(client: ClientT, database: str) -> ClientT:
+    # Connect without a database and choose it afterwards: clickhouse-connect checks the
+    # database while connecting, and the database may not exist yet (see `pulse migrate`).
+    if database:
+        client.database = database
+    return client
 
 
 def writer_client(database: str | None = None, settings: SharedSettings | None = None) -> Client:
@@ -44,27 +55,27 @@ def writer_client(database: str | None = None, settings: SharedSettings | None =
     ``database`` defaults to ``CLICKHOUSE_DATABASE``; pass ``""`` to connect without one (for
     example to create it).
     """
-    return clickhouse_connect.get_client(**_client_kwargs(settings, database, readonly=False))
+    client = clickhouse_connect.get_client(**_client_kwargs(settings, readonly=False))
+    return _use(client, _database(database, settings))
 
 
 def reader_client(database: str | None = None, settings: SharedSettings | None = None) -> Client:
     """A client with the read-only account (``CLICKHOUSE_READONLY_USER``) on ``database``."""
-    return clickhouse_connect.get_client(**_client_kwargs(settings, database, readonly=True))
+    client = clickhouse_connect.get_client(**_client_kwargs(settings, readonly=True))
+    return _use(client, _database(database, settings))
 
 
 async def async_writer_client(
     database: str | None = None, settings: SharedSettings | None = None
 ) -> AsyncClient:
     """The asynchronous twin of :func:`writer_client`, for asyncio services."""
-    return await clickhouse_connect.get_async_client(
-        **_client_kwargs(settings, database, readonly=False)
-    )
+    client = await clickhouse_connect.get_async_client(**_client_kwargs(settings, readonly=False))
+    return _use(client, _database(database, settings))
 
 
 async def async_reader_client(
     database: str | None = None, settings: SharedSettings | None = None
 ) -> AsyncClient:
     """The asynchronous twin of :func:`reader_client`."""
-    return await clickhouse_connect.get_async_client(
-        **_client_kwargs(settings, database, readonly=True)
-    )
+    client = await clickhouse_connect.get_async_client(**_client_kwargs(settings, readonly=True))
+    return _use(client, _database(database, settings))

@@ -104,7 +104,11 @@ def apply_migrations(
         )
     if retention_days < 1:
         raise MigrationError(f"retention of {retention_days} days: use at least 1 day")
-    client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    current, client.database = client.database, ""
+    try:  # a client bound to a database that does not exist yet cannot create it
+        client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    finally:
+        client.database = current
     client.command(_SCHEMA_MIGRATIONS.format(database=f"`{database}`"))
     applied = _applied(client, database)
     done: list[str] = []

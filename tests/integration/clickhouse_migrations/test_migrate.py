@@ -86,3 +86,16 @@ def test_two_files_with_one_version_are_refused(tmp_path: Path) -> None:
 def test_unsafe_database_names_are_refused(client: Client) -> None:
     with pytest.raises(MigrationError, match="letters, digits and underscores"):
         apply_migrations(client, "pulse; DROP TABLE x")
+
+
+def test_a_client_bound_to_a_missing_database_can_create_it(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str
+) -> None:
+    settings = SharedSettings(  # type: ignore[call-arg]
+        CLICKHOUSE_URL=clickhouse_endpoint.url, CLICKHOUSE_DATABASE=database
+    )
+    client = writer_client(settings=settings)
+    assert apply_migrations(client, database)
+    assert client.query("SELECT currentDatabase(), count() FROM dau").result_rows == [
+        (database, 0)
+    ]
