@@ -57,6 +57,14 @@ LOCAL_TABLE_FUNCTIONS = frozenset(
     }
 )
 _NOT_STREAMABLE = "Streaming query is not supported"
+# Formats whose output is the plain concatenation of its blocks' output. chDB renders every
+# streamed chunk as a whole document (headers, footers, Arrow/Parquet files), so any other
+# format is run to completion and sent in one piece.
+STREAMABLE_FORMATS = frozenset(
+    {"native", "tabseparated", "tsv", "tabseparatedraw", "tsvraw", "csv", "rowbinary",
+     "jsoneachrow", "jsonlines", "ndjson", "jsoncompacteachrow", "jsonstringseachrow",
+     "jsoncompactstringseachrow", "tskv", "raw", "lineasstring", "null"}
+)  # fmt: skip
 
 
 class Engine:
@@ -130,6 +138,9 @@ class QueryStream:
         self._conn = conn._conn  # the binding: its stream keeps trailing chunks with no rows
         self._stream: Any = None
         self._whole: bytes | None = None
+        if fmt.lower() not in STREAMABLE_FORMATS:
+            self._whole = self._run_whole(sql, fmt, params)
+            return
         try:
             self._stream = self._conn.send_query(sql, fmt, params=params)
         except RuntimeError as exc:

@@ -27,7 +27,7 @@ from clickhouse.server.responses import (
     summary_header,
 )
 from clickhouse.server.state import EndpointState, Lease
-from clickhouse.server.statement import output_format
+from clickhouse.server.statement import output_format, returns_rows
 
 _FLUSH_BYTES = 1 << 20
 
@@ -67,7 +67,7 @@ async def _execute(
             summary = await _insert(lease, statement, params)
             await anyio.to_thread.run_sync(lease.release)
             fmt = params.transport.get("default_format", "TabSeparated")
-            headers = _headers(state, query_id, fmt) | summary_header(summary)
+            headers = _headers(state, query_id, fmt, params) | summary_header(summary)
             return Response(b"", 200, headers)
         return await _query(request, state, lease, statement.sql, params, query_id)
     except BaseException:
@@ -76,8 +76,11 @@ async def _execute(
         raise
 
 
-def _headers(state: EndpointState, query_id: str, fmt: str) -> dict[str, str]:
-    return base_headers(query_id, fmt, state.engine.timezone, state.settings.display_name)
+def _headers(
+    state: EndpointState, query_id: str, fmt: str, params: RequestParams
+) -> dict[str, str]:
+    timezone = params.settings.get("session_timezone") or state.engine.timezone
+    return base_headers(query_id, fmt, timezone, state.settings.display_name)
 
 
 async def _insert(lease: Lease, statement: Statement, params: RequestParams) -> Summary:
@@ -130,7 +133,9 @@ async def _query(
         first = await anyio.to_thread.run_sync(_drain, stream, first)
     encoding = response_encoding(request.headers.get("accept-encoding"))
     encoding = encoding if params.http_compression else None
-    headers = _headers(state, query_id, fmt) | summary_header(stream.summary)
+    headers = _headers(state, query_id, fmt, params) | summary_header(stream.summary)
+    if not returns_rows(sql):
+        del headers["X-ClickHouse-Format"]  # clients read its absence as "no result set"
     if encoding:
         headers["Content-Encoding"] = encoding
     tag = new_tag()

@@ -84,14 +84,17 @@ async def stream_result(
     cleanup: Callable[[], None],
 ) -> AsyncIterator[bytes]:
     """The result, chunk by chunk; a failure after the headers ends in a tagged block."""
+    fed = False  # an empty result stays an empty body, even when compressed
     try:
         chunk: bytes | None = first
         while chunk is not None:
-            out = codec.feed(chunk)
-            if out:
-                yield out
+            if chunk:
+                fed = True
+                out = codec.feed(chunk)
+                if out:
+                    yield out
             chunk = await anyio.to_thread.run_sync(stream.next_chunk)
-        tail = codec.flush()
+        tail = codec.flush() if fed else b""
     except EndpointError as err:
         logger.warning("query failed mid-stream: {}", err)
         tail = codec.feed(tagged_block(err, version, tag)) + codec.flush()

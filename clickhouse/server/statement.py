@@ -13,6 +13,8 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _SPACE = re.compile(r"\s+")
 _QUOTES = {"'": "string", '"': "name", "`": "name"}
 READ_ONLY_KEYWORDS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN"})
+# Statements that return a result set (and so an ``X-ClickHouse-Format`` header).
+RESULT_KEYWORDS = READ_ONLY_KEYWORDS | {"CHECK", "VALUES", "FROM"}
 
 
 @dataclass(frozen=True)
@@ -161,4 +163,11 @@ def writes_to_file(text: str) -> bool:
         if previous == "INTO" and word == "OUTFILE":
             return True
         previous = word
+    return False
+
+
+def returns_rows(text: str) -> bool:
+    """True when the statement produces a result set, not only a summary (DDL, INSERT, SET)."""
+    for token in tokens(text):
+        return token.text == "(" or (token.kind == "word" and token.text.upper() in RESULT_KEYWORDS)
     return False
