@@ -6,6 +6,7 @@ import httpx
 import pyarrow as pa
 from backports import zstd
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.summary import QuerySummary
 
 from tests.stack import ClickHouseEndpoint
 
@@ -98,3 +99,21 @@ def test_response_is_plain_without_enable_http_compression(
     )
     assert "Content-Encoding" not in response.headers
     assert response.text == "1\n"
+
+
+def test_document_formats_over_many_blocks_stay_one_document(
+    writer: Client, clickhouse_endpoint: ClickHouseEndpoint
+) -> None:
+    table = writer.query_arrow("SELECT number FROM numbers(500)", settings={"max_block_size": 50})
+    response = httpx.post(
+        f"{clickhouse_endpoint.url}/?max_block_size=50",
+        content=b"SELECT number FROM numbers(500) FORMAT JSON",
+    )
+    assert table.num_rows == 500
+    assert len(response.json()["data"]) == 500
+
+
+def test_command_without_result_set_returns_a_summary(writer: Client) -> None:
+    summary = writer.command("DROP TABLE IF EXISTS not_there")
+    assert isinstance(summary, QuerySummary)
+    assert summary.query_id()
