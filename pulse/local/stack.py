@@ -158,7 +158,7 @@ class Stack:
 
         from clickhouse.client import writer_client
 
-        client = writer_client()
+        client = writer_client(database="", settings=self.shared)
         try:
             return apply_migrations(client, self.shared.clickhouse_database)
         finally:
