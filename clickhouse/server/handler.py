@@ -18,6 +18,7 @@ from clickhouse.server.body import Statement, decompressed, read_statement
 from clickhouse.server.compression import decoder, encoder, response_encoding
 from clickhouse.server.engine import InsertStream, QueryStream, Summary, prepare
 from clickhouse.server.errors import SYNTAX_ERROR, error
+from clickhouse.server.external import ExternalTable, is_form, load_external, read_form
 from clickhouse.server.params import RequestParams, split_params
 from clickhouse.server.responses import (
     base_headers,
@@ -54,8 +55,13 @@ async def _execute(
     get = request.method in {"GET", "HEAD"}
     if get and not params.query:
         return PlainTextResponse("Ok.\n")
-    body = decompressed(request.stream(), decoder(request.headers.get("content-encoding")))
-    statement = await read_statement(params.query, body)
+    tables: list[ExternalTable] = []
+    if is_form(request):
+        params, tables = await read_form(request)
+        statement = Statement(params.query)
+    else:
+        body = decompressed(request.stream(), decoder(request.headers.get("content-encoding")))
+        statement = await read_statement(params.query, body)
     if not statement.sql:
         raise error(SYNTAX_ERROR, "Empty query")
     in_session = bool(params.transport.get("session_id"))
@@ -69,7 +75,7 @@ async def _execute(
             fmt = params.transport.get("default_format", "TabSeparated")
             headers = _headers(state, query_id, fmt, params) | summary_header(summary)
             return Response(b"", 200, headers)
-        return await _query(request, state, lease, statement.sql, params, query_id)
+        return await _query(request, state, lease, statement.sql, params, query_id, tables)
     except BaseException:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(lease.release)
@@ -120,11 +126,13 @@ async def _query(
     sql: str,
     params: RequestParams,
     query_id: str,
+    tables: list[ExternalTable],
 ) -> Response:
     fmt = output_format(sql) or params.transport.get("default_format") or "TabSeparated"
 
     def start() -> tuple[QueryStream, bytes | None]:
         prepare(lease.conn, params.database, params.settings)
+        load_external(lease.conn, tables)
         stream = QueryStream(lease.conn, sql, fmt, params.bind)
         return stream, stream.next_chunk()
 

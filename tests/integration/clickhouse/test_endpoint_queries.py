@@ -6,6 +6,7 @@ import httpx
 import pyarrow as pa
 from backports import zstd
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.external import ExternalData
 from clickhouse_connect.driver.summary import QuerySummary
 
 from tests.stack import ClickHouseEndpoint
@@ -117,3 +118,16 @@ def test_command_without_result_set_returns_a_summary(writer: Client) -> None:
     summary = writer.command("DROP TABLE IF EXISTS not_there")
     assert isinstance(summary, QuerySummary)
     assert summary.query_id()
+
+
+def test_form_encoded_query_with_long_parameters(writer: Client) -> None:
+    ids = list(range(5000))
+    result = writer.query("SELECT length({ids:Array(UInt32)}) AS n", parameters={"ids": ids})
+    assert result.result_rows == [(5000,)]
+
+
+def test_external_data_becomes_a_temporary_table(writer: Client) -> None:
+    data = ExternalData(file_name="people.csv", data=b"1,ann\n2,bob\n", fmt="CSV",
+                        structure=["id UInt32", "name String"])  # fmt: skip
+    result = writer.query("SELECT name FROM people ORDER BY id", external_data=data)
+    assert result.result_rows == [("ann",), ("bob",)]

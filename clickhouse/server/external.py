@@ -1,0 +1,86 @@
+"""Form-encoded requests: the query and ``param_*`` as form fields, and external data files.
+
+External data (a file field ``N`` with URL parameters ``N_structure`` or ``N_types`` and
+``N_format``) becomes a temporary table ``N`` on the request's connection, as in ClickHouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from clickhouse.server.engine import InsertStream
+from clickhouse.server.errors import BAD_ARGUMENTS, error, from_engine
+from clickhouse.server.params import RequestParams, split_params
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_MAX_FIELD_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class ExternalTable:
+    """One external data file: the temporary table it becomes."""
+
+    name: str
+    columns: str
+    fmt: str
+    data: bytes
+
+
+def is_form(request: Request) -> bool:
+    """True when the request body is a form rather than SQL."""
+    return request.headers.get("content-type", "").startswith(FORM_TYPES)
+
+
+async def read_form(request: Request) -> tuple[RequestParams, list[ExternalTable]]:
+    """The request's parameters (URL and form fields) and its external data tables."""
+    form = await request.form(max_part_size=_MAX_FIELD_BYTES)
+    fields: list[tuple[str, str]] = []
+    files: dict[str, bytes] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files[name] = await value.read()
+        else:
+            fields.append((name, value))
+    params = split_params([*request.query_params.multi_items(), *fields])
+    return _take_external(params, files)
+
+
+def _take_external(
+    params: RequestParams, files: dict[str, bytes]
+) -> tuple[RequestParams, list[ExternalTable]]:
+    settings = dict(params.settings)
+    tables = []
+    for name, data in files.items():
+        structure = settings.pop(f"{name}_structure", None)
+        types = settings.pop(f"{name}_types", None)
+        fmt = settings.pop(f"{name}_format", "TabSeparated")
+        if structure is None and types is None:
+            raise error(
+                BAD_ARGUMENTS,
+                f"Neither structure nor types have not been provided for external table {name}. "
+                f"Use fields {name}_structure or {name}_types to do so.",
+            )
+        columns = structure or ", ".join(
+            f"_{i} {t.strip()}"
+            for i, t in enumerate(types.split(","), 1)  # type: ignore[union-attr]
+        )
+        tables.append(ExternalTable(name, columns, fmt, data))
+    return replace(params, settings=settings), tables
+
+
+def load_external(conn: Any, tables: list[ExternalTable]) -> None:
+    """Create and fill the request's external tables on its connection."""
+    for table in tables:
+        name = "`" + table.name.replace("`", "``") + "`"
+        try:
+            conn.query(f"DROP TEMPORARY TABLE IF EXISTS {name}")
+            conn.query(f"CREATE TEMPORARY TABLE {name} ({table.columns}) ENGINE = Memory")
+        except RuntimeError as exc:
+            raise from_engine(exc) from exc
+        inserter = InsertStream(conn, f"INSERT INTO {name}", table.fmt)
+        inserter.append(table.data)
+        inserter.finish()
