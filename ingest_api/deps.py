@@ -6,7 +6,7 @@ Routes of other teams reuse them, e.g. ``principal: AnalystPrincipal`` or
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,7 +19,7 @@ from ingest_api.state import ApiState
 bearer_scheme = HTTPBearer(auto_error=False, description="An API key from PULSE_API_KEYS.")
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     """The app instance's state (settings, publisher, ...)."""
     state: ApiState = request.app.state.api
     return state
@@ -28,7 +28,7 @@ def get_state(request: Request) -> ApiState:
 State = Annotated[ApiState, Depends(get_state)]
 
 
-def authenticate(
+async def authenticate(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -41,11 +41,11 @@ def authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only callers whose key has one of ``roles`` (else 403)."""
     allowed = frozenset(Role(r) for r in roles)
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             names = " or ".join(sorted(allowed))
             raise NotAllowed(f"this route needs a key with role {names}, yours is {principal.role}")

@@ -219,6 +219,9 @@ class GroupCommitPublisher:
             linger_ms=s.kafka_linger_ms,
             max_batch_size=s.kafka_max_batch_bytes,
             request_timeout_ms=int(s.produce_timeout_s * 1000),
+            # Back-to-back transactions meet CONCURRENT_TRANSACTIONS while the previous commit's
+            # markers are written: retry soon rather than after the default 100 ms.
+            retry_backoff_ms=s.kafka_retry_backoff_ms,
         )
 
     async def _discard_producer(self) -> None:
