@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from loguru import logger
 
 from ingest_api.config import ApiSettings, api_settings
 from ingest_api.handlers import install_handlers
@@ -21,6 +22,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not len(state.keyring):
+            logger.warning("PULSE_API_KEYS is empty: every event request will get 401")
         await state.publisher.start()
         try:
             yield
