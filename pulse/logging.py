@@ -42,6 +42,11 @@ def _to_json(record: Any, service: str) -> str:
     return orjson.dumps(line, default=str).decode()
 
 
+def _line_format(_: Any) -> str:
+    # A callable format: loguru then appends no traceback (the JSON holds the exception).
+    return "{extra[_json]}\n"
+
+
 class _InterceptHandler(logging.Handler):
     """Routes the standard library's records (uvicorn, aiokafka) into loguru."""
 
@@ -61,7 +66,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
     logger.remove()
     logger.configure(patcher=patch)
-    logger.add(sys.stderr, level=level.upper(), format="{extra[_json]}", colorize=False)
+    logger.add(sys.stderr, level=level.upper(), format=_line_format, colorize=False)
     logging.basicConfig(handlers=[_InterceptHandler()], level=level.upper(), force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "aiokafka"):
         logging.getLogger(name).handlers = []
