@@ -26,6 +26,7 @@ class SendReport:
     accepted: int = 0
     rejected: int = 0
     accepted_ids: list[str] = field(default_factory=list)
+    accepted_events: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -67,8 +68,13 @@ async def send_events(
     batch_size: int = 500,
     concurrency: int = 4,
     on_batch: Callable[[int], None] = lambda n: None,
+    keep_accepted: bool = False,
 ) -> SendReport:
-    """Send ``events`` in batches with up to ``concurrency`` requests in flight."""
+    """Send ``events`` in batches with up to ``concurrency`` requests in flight.
+
+    With ``keep_accepted`` the report also holds every accepted event, carrying the event_id the
+    server confirmed (assigned where the event had none).
+    """
     report = SendReport()
     queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=concurrency * 2)
     headers = {"Authorization": f"Bearer {api_key}"}
@@ -83,6 +89,10 @@ async def send_events(
                 for result in verdicts["results"]:
                     if result["status"] == "accepted":
                         report.accepted_ids.append(result["event_id"])
+                        if keep_accepted:
+                            accepted = dict(batch[result["index"]])
+                            accepted["event_id"] = result["event_id"]
+                            report.accepted_events.append(accepted)
                     elif len(report.errors) < 20:
                         report.errors.append(result.get("error", ""))
                 on_batch(len(batch))
