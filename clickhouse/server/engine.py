@@ -7,6 +7,7 @@ session) owns its connection. Every call here blocks: the HTTP layer runs them i
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import chdb
 from loguru import logger
 
 from clickhouse.server.errors import from_engine
-from clickhouse.server.params import set_statement
+from clickhouse.server.params import quote_literal, set_statement
 
 # Table functions that touch neither the file system nor the network.
 LOCAL_TABLE_FUNCTIONS = frozenset(
@@ -91,16 +92,47 @@ class Engine:
         self._anchor.close()
 
 
-def prepare(conn: Any, database: str | None, settings: dict[str, str]) -> None:
-    """Select the database and apply the request's settings on its connection."""
+def prepare(
+    conn: Any, database: str | None, settings: dict[str, str], undo: list[str] | None = None
+) -> None:
+    """Select the database and apply the request's settings on its connection.
+
+    With ``undo`` (a session's connection), the statements that restore the previous database
+    and setting values are appended to it: as in ClickHouse, URL parameters apply to one
+    request, not to the session.
+    """
     try:
+        if undo is not None:
+            undo.extend(_restoring(conn, database, settings))
         if database:
-            conn.query(f"USE `{database.replace('`', '``')}`")
+            conn.query(f"USE {_name(database)}")
         statement = set_statement(settings)
         if statement:
             conn.query(statement)
     except RuntimeError as exc:
         raise from_engine(exc) from exc
+
+
+def _name(identifier: str) -> str:
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def _restoring(conn: Any, database: str | None, settings: dict[str, str]) -> list[str]:
+    statements = []
+    if database:
+        current = conn.query("SELECT currentDatabase()", "TabSeparatedRaw").bytes().decode()
+        statements.append(f"USE {_name(current.strip())}")
+    names = [name for name in settings if name != "readonly"]
+    if names:
+        listed = ", ".join(quote_literal(name) for name in names)
+        rows = conn.query(
+            f"SELECT name, value FROM system.settings WHERE name IN ({listed})", "JSONCompact"
+        ).bytes()
+        previous = dict(json.loads(rows)["data"])
+        statement = set_statement(previous)
+        if statement:
+            statements.append(statement)
+    return statements
 
 
 @dataclass

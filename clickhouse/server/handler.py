@@ -93,7 +93,7 @@ async def _insert(lease: Lease, statement: Statement, params: RequestParams) -> 
     assert statement.insert is not None
 
     def start() -> InsertStream:
-        prepare(lease.conn, params.database, params.settings)
+        prepare(lease.conn, params.database, params.settings, lease.undo)
         inserter = InsertStream(lease.conn, statement.sql, statement.insert.fmt)  # type: ignore[union-attr]
         inserter.append(statement.data)
         return inserter
@@ -131,7 +131,7 @@ async def _query(
     fmt = output_format(sql) or params.transport.get("default_format") or "TabSeparated"
 
     def start() -> tuple[QueryStream, bytes | None]:
-        prepare(lease.conn, params.database, params.settings)
+        prepare(lease.conn, params.database, params.settings, lease.undo)
         load_external(lease.conn, tables)
         stream = QueryStream(lease.conn, sql, fmt, params.bind)
         return stream, stream.next_chunk()

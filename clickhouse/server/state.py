@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from loguru import logger
 
 from clickhouse.config import EndpointSettings
 from clickhouse.server.auth import Authenticator, Principal
@@ -19,10 +21,20 @@ class Lease:
     conn: Any
     registry: SessionRegistry
     session: Session | None = None
+    undo: list[str] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.session is not None:
+            self.undo = []
 
     def release(self) -> None:
-        """Close the request's connection, or hand the session back."""
+        """Close the request's connection, or restore the session's state and hand it back."""
         if self.session is not None:
+            for statement in self.undo or []:
+                try:
+                    self.conn.query(statement)
+                except RuntimeError as exc:
+                    logger.warning("session {} keeps a setting: {}", self.session.key[1], exc)
             self.registry.release(self.session)
         else:
             self.conn.close()

@@ -78,3 +78,19 @@ def _running(endpoint: ClickHouseEndpoint, marker: str) -> bool:
 def _kill(endpoint: ClickHouseEndpoint, marker: str) -> None:
     sql = f"KILL QUERY WHERE query LIKE '%{marker}%' AND query NOT LIKE '%system.processes%' SYNC"
     httpx.post(endpoint.url, content=sql, timeout=30)
+
+
+def test_url_settings_and_database_apply_to_one_request_of_a_session(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str
+) -> None:
+    url, session = clickhouse_endpoint.url, {"session_id": f"s-{uuid.uuid4()}"}
+    tuned = httpx.post(
+        url,
+        params={**session, "max_threads": "3", "database": database},
+        content=b"SELECT getSetting('max_threads'), currentDatabase()",
+    )
+    after = httpx.post(
+        url, params=session, content=b"SELECT getSetting('max_threads') = 3, currentDatabase()"
+    )
+    assert tuned.text == f"3\t{database}\n"
+    assert after.text == "0\tdefault\n"
