@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import TypeAdapter
+from starlette.requests import ClientDisconnect
 
 from ingest_api.body import check_content_type, parse_events, read_limited
 from ingest_api.deps import ProducerPrincipal, State
+from ingest_api.exceptions import InvalidBody
 from ingest_api.records import to_message
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
 from ingest_api.verdicts import IngestResponse, Verdicts, event_label, judge
@@ -43,6 +45,16 @@ def _request_body_schema() -> dict[str, Any]:
     }
 
 
+async def _read_body(request: Request, state: State) -> bytes:
+    gzipped = check_content_type(
+        request.headers.get("content-type"), request.headers.get("content-encoding")
+    )
+    try:
+        return await read_limited(request.stream(), state.settings.max_body_bytes, gzipped)
+    except ClientDisconnect:
+        raise InvalidBody("the connection was closed before the whole body was sent") from None
+
+
 def _count(state: State, verdicts: Verdicts) -> None:
     for record in verdicts.records:
         state.metrics.events_accepted.labels(event_label(record.event)).inc()
@@ -66,11 +78,7 @@ def _count(state: State, verdicts: Verdicts) -> None:
 )
 async def post_events(request: Request, state: State, _: ProducerPrincipal) -> IngestResponse:
     """Validate, publish in one group commit, answer per-event verdicts."""
-    gzipped = check_content_type(
-        request.headers.get("content-type"), request.headers.get("content-encoding")
-    )
-    body = await read_limited(request.stream(), state.settings.max_body_bytes, gzipped)
-    items = parse_events(body, state.settings.max_batch_events)
+    items = parse_events(await _read_body(request, state), state.settings.max_batch_events)
     verdicts = judge(items, datetime.now(UTC), current_request_id())
     for reason in verdicts.rejected_reasons:
         state.metrics.events_rejected.labels(reason).inc()
