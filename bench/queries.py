@@ -1,0 +1,146 @@
+"""Query latency on generated events: contract views beside the same answers from raw events.
+
+Starts its own embedded ClickHouse endpoint, fills a fresh database with ``query_events``
+generated events and their facts (``bench.querydata``), then times each question a few times
+through clickhouse-connect, as the API and Grafana ask it, and reports p50/p95 and the ratio
+view / raw. Both forms must give the same answer; ``agree`` records that they did.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+from urllib3 import Timeout
+
+from bench import querydata
+from bench.config import BenchSettings
+from bench.services import clickhouse_endpoint, migrated
+from bench.stats import latency_summary, ratio, repeat, timed
+from clickhouse.client import writer_client
+from ingest_api.reports.summary import ACTIVITY_SQL, ASSIGNMENTS_SQL, LLM_SQL
+
+DATABASE = "pulse_bench"
+SINCE = "toDateTime64(today() - 29, 3, 'UTC')"
+
+DAU_VIEW = "SELECT day, dau FROM dau WHERE day >= today() - 29 ORDER BY day"
+DAU_RAW = f"""SELECT toDate(ts) AS day, toUInt64(uniqExact(user_id)) AS dau
+FROM events WHERE ts >= {SINCE} GROUP BY day ORDER BY day"""
+
+TOP_VIEW = """SELECT subject, sum(events) AS n FROM subject_usage_daily
+WHERE day >= today() - 29 GROUP BY subject ORDER BY n DESC, subject LIMIT 10"""
+TOP_RAW = f"""SELECT subject, count() AS n FROM events
+WHERE subject != '' AND ts >= {SINCE} GROUP BY subject ORDER BY n DESC, subject LIMIT 10"""
+
+ASSIGNMENTS_RAW = """
+SELECT assignment_id, nullIf(argMin(subject, (ts, subject = '', subject)), '') AS subject,
+       min(ts) AS first_ts, max(ts) AS last_ts,
+       toFloat64(sum(least(gap_ms, 300000))) / 1000 AS active_seconds,
+       toUInt8(max(event = 'assignment.submitted')) AS submitted
+FROM
+(
+    SELECT assignment_id, subject, ts, event,
+           toUnixTimestamp64Milli(ts)
+             - lagInFrame(toUnixTimestamp64Milli(ts), 1, toUnixTimestamp64Milli(ts))
+               OVER (PARTITION BY assignment_id ORDER BY ts, event_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gap_ms
+    FROM events
+    WHERE user_id = {user_id:String} AND startsWith(event, 'assignment.') AND assignment_id != ''
+)
+GROUP BY assignment_id
+ORDER BY first_ts, assignment_id
+"""
+
+LLM_RAW = """
+SELECT JSONExtractString(metadata, 'model') AS model, count(),
+       sum(JSONExtractUInt(metadata, 'prompt_tokens')),
+       sum(JSONExtractUInt(metadata, 'completion_tokens')),
+       sumKahan(JSONExtractFloat(metadata, 'cost_usd'))
+FROM events
+WHERE user_id = {user_id:String} AND event = 'llm.call'
+GROUP BY model
+ORDER BY model
+"""
+
+SUMMARY_VIEWS = (ACTIVITY_SQL, ASSIGNMENTS_SQL, LLM_SQL)
+SUMMARY_RAW = (ACTIVITY_SQL, ASSIGNMENTS_RAW, LLM_RAW)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One analyst question asked two ways: from the contract views and from raw events."""
+
+    name: str
+    views: Sequence[str]
+    raw: Sequence[str]
+    per_user: bool = False
+
+
+QUESTIONS = (
+    Question("dau_30_days", [DAU_VIEW], [DAU_RAW]),
+    Question("top_subjects_30_days", [TOP_VIEW], [TOP_RAW]),
+    Question("user_summary", SUMMARY_VIEWS, SUMMARY_RAW, per_user=True),
+)
+
+
+def _normal(rows: list[Any]) -> list[Any]:
+    return [[round(v, 6) if isinstance(v, float) else v for v in row] for row in rows]
+
+
+def _asker(client: Client, statements: Sequence[str], users: list[str]) -> Callable[[], list[Any]]:
+    """A callable running ``statements`` (for the next user in turn, if they take one)."""
+    turn = iter(range(1 << 62))
+
+    def ask() -> list[Any]:
+        params = {"user_id": users[next(turn) % len(users)]}
+        return [_normal(client.query(sql, parameters=params).result_rows) for sql in statements]
+
+    return ask
+
+
+def _agree(client: Client, question: Question, users: list[str]) -> bool:
+    return all(
+        _asker(client, question.views, [u])() == _asker(client, question.raw, [u])()
+        for u in users
+    )
+
+
+def measure_question(client: Client, question: Question, users: list[str], runs: int,
+                     ) -> dict[str, Any]:
+    """p50/p95 of the view form and the raw form, their ratio, and whether they agree."""
+    views = latency_summary(repeat(_asker(client, question.views, users), runs))
+    raw = latency_summary(repeat(_asker(client, question.raw, users), runs))
+    return {
+        "views": views,
+        "raw_events": raw,
+        "p50_ratio_views_vs_raw": ratio(views["p50_ms"], raw["p50_ms"]),
+        "agree": _agree(client, question, users[:2]),
+    }
+
+
+def sample_users(users: int) -> list[str]:
+    """A heavy, a middling and a light user of the skewed population (see bench.querydata)."""
+    return [f"student-{k}" for k in (1, users // 100, users // 4, users // 2, users - users // 20)]
+
+
+def run(cfg: BenchSettings) -> dict[str, Any]:
+    """The whole section, in a temporary directory: load, then time every question."""
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-queries-") as tmp, \
+            clickhouse_endpoint(Path(tmp)) as url:
+        shared = migrated(url, DATABASE)
+        client = writer_client(settings=shared)
+        client.timeout = Timeout(connect=10, read=1800)  # 10M rows on a busy machine: minutes
+        try:
+            load_s, counts = timed(lambda: querydata.load(
+                client, DATABASE, cfg.query_events, cfg.query_users, cfg.query_days))
+            users = sample_users(cfg.query_users)
+            questions = {q.name: measure_question(client, q, users, cfg.query_runs)
+                         for q in QUESTIONS}
+        finally:
+            client.close()
+    return {"events": cfg.query_events, "users": cfg.query_users, "days": cfg.query_days,
+            "load_seconds": round(load_s, 1), "rows": counts, "questions": questions}

@@ -1,0 +1,73 @@
+"""Private Kafka brokers and ClickHouse endpoints for one benchmark section, on free ports.
+
+Each lives in the section's own temporary directory and is stopped when the section ends, so a
+benchmark never touches a running `pulse up` nor another engineer's processes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from clickhouse.client import writer_client
+from clickhouse.migrate import apply_migrations
+from pulse.local.kafka import KafkaNode
+from pulse.local.ports import free_port
+from pulse.local.process import ManagedProcess, wait_until
+from pulse.settings import SharedSettings
+
+READY_TIMEOUT = 120.0
+
+
+def _pings(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ping", timeout=2).text.strip() == "Ok."
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def clickhouse_endpoint(work: Path) -> Iterator[str]:
+    """The embedded endpoint (``python -m clickhouse.server``) on its own data dir; its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = ManagedProcess("clickhouse", work / "clickhouse.pid", work / "clickhouse.log",
+                          ready=lambda: _pings(url))
+    proc.spawn([sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1",
+                "--port", str(port), "--data-dir", str(work / "chdb")], cwd=work)
+    try:
+        wait_until(proc.ready, READY_TIMEOUT, f"ClickHouse endpoint at {url}",
+                   alive=proc.is_running)
+        yield url
+    finally:
+        proc.stop()
+
+
+@contextmanager
+def kafka_broker(work: Path, partitions: int = 6) -> Iterator[str]:
+    """A single-node KRaft broker on free ports; its bootstrap address."""
+    node = KafkaNode(data_dir=work / "kafka", port=free_port(), controller_port=free_port(),
+                     partitions=partitions, heap="1g")
+    proc = node.start(work / "kafka.log", timeout=READY_TIMEOUT)
+    try:
+        yield node.bootstrap
+    finally:
+        proc.stop()
+
+
+def migrated(clickhouse_url: str, database: str, kafka: str = "127.0.0.1:9") -> SharedSettings:
+    """Settings pointing at ``clickhouse_url`` whose ``database`` has every Pulse migration."""
+    shared = SharedSettings(  # type: ignore[call-arg]
+        KAFKA_BOOTSTRAP_SERVERS=kafka, CLICKHOUSE_URL=clickhouse_url,
+        CLICKHOUSE_DATABASE=database,
+    )
+    client = writer_client("", settings=shared)
+    try:
+        apply_migrations(client, database)
+    finally:
+        client.close()
+    return shared
