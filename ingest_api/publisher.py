@@ -93,8 +93,8 @@ class GroupCommitPublisher:
         self._queued_events += len(messages)
         self._wakeup.set()
         try:
-            # A group in flight is bounded by `timeout`, so is ours: twice that and a margin.
-            await asyncio.wait_for(asyncio.shield(pending.future), 2 * self.timeout + 1)
+            # The group in flight and ours are each answered within `timeout` and a second.
+            await asyncio.wait_for(asyncio.shield(pending.future), 2 * self.timeout + 2)
         except TimeoutError:
             self._forget(pending)
             raise self._unavailable("Kafka did not answer in time") from None
@@ -151,8 +151,12 @@ class GroupCommitPublisher:
         except Exception as exc:  # noqa: BLE001 - every failure means: abort, answer 503
             self._metrics.kafka_produce_errors.inc()
             logger.warning("Kafka transaction of {} events failed: {!r}", len(messages), exc)
-            await self._discard_producer()
+            producer, self._producer = self._producer, None
+            if producer is not None:
+                await self._silence(producer)  # before answering: it cannot commit any more
             self._resolve(group, self._unavailable("Kafka did not take the events"))
+            if producer is not None:
+                await self._stop(producer)
             return
         self._metrics.kafka_produce_latency.observe(time.perf_counter() - started)
         self._resolve(group, None)
@@ -190,6 +194,7 @@ class GroupCommitPublisher:
         try:
             await producer.start()
         except BaseException:
+            await self._silence(producer)
             await self._stop(producer)
             raise
         self._producer = producer
@@ -227,15 +232,19 @@ class GroupCommitPublisher:
     async def _discard_producer(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
+            await self._silence(producer)
             await self._stop(producer)
 
-    async def _stop(self, producer: AIOKafkaProducer) -> None:
+    @staticmethod
+    async def _silence(producer: AIOKafkaProducer) -> None:
+        """Stop the producer's sender: a failed producer must not finish its transaction later
+        (aiokafka's stop() would first wait for Kafka to take the pending batches)."""
         try:
-            # Stop its sender first: a failed producer must not finish its transaction later,
-            # and aiokafka's stop() would otherwise wait for Kafka to take the pending batches.
             await asyncio.wait_for(producer._sender.close(), 0.5)
         except Exception as exc:  # noqa: BLE001 - cancelled by the timeout: stopped either way
             logger.debug("Kafka producer's sender stopped by force: {!r}", exc)
+
+    async def _stop(self, producer: AIOKafkaProducer) -> None:
         try:
             await asyncio.wait_for(producer.stop(), self.timeout)
         except Exception as exc:  # noqa: BLE001 - a broken producer is dropped either way
