@@ -56,7 +56,7 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def settings(make_settings: SettingsFactory) -> ApiSettings:
+def settings(make_settings: SettingsFactory) -> ApiSettings:
     return make_settings()
 
 
