@@ -13,6 +13,8 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -143,14 +145,25 @@ class KafkaNode:
 
 def is_ready(bootstrap: str, timeout: float = 3.0) -> bool:
     """True when a broker at ``bootstrap`` answers a metadata request with at least one broker."""
-    return asyncio.run(_metadata_round_trip(bootstrap, timeout))
+    with _quiet("aiokafka"):
+        return asyncio.run(_metadata_round_trip(bootstrap, timeout))
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """A probe that fails is an expected answer ("not yet"), not an error worth a log line."""
+    log = logging.getLogger(name)
+    previous = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(previous)
 
 
 async def _metadata_round_trip(bootstrap: str, timeout: float) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    # A probe that fails is an expected answer ("not yet"), not an error worth a log line.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(admin.start(), timeout)
