@@ -1,0 +1,114 @@
+"""Worker throughput: one `python -m stream_processors` draining a pre-loaded topic into ClickHouse.
+
+A private broker and endpoint are started; ``worker_events`` generated events are produced to
+``pulse.events.v1`` exactly as the ingest API writes them; the bare aiokafka consume rate of
+that topic (and the rate with the worker's decoding) is measured as the ceiling; then ONE
+worker is started and timed until every event is in ``events_store``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from bench.config import BenchSettings
+from bench.kafka_load import consume, produce, workload_messages
+from bench.services import clickhouse_endpoint, kafka_broker, migrated
+from bench.stats import rate, timed
+from clickhouse.client import writer_client
+from pulse.local.ports import free_port
+from pulse.local.process import ManagedProcess, StartupError, wait_until
+from pulse.local.stack import http_ok
+from pulse.local.topics import create_topics
+from pulse.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
+
+DATABASE = "pulse"
+PARTITIONS = 6
+
+
+def _count(client: Client) -> int:
+    return int(client.command("SELECT count() FROM events_store"))
+
+
+def _worker(work: Path, shared: SharedSettings, port: int) -> ManagedProcess:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": shared.kafka_bootstrap_servers,
+        "CLICKHOUSE_URL": shared.clickhouse_url, "CLICKHOUSE_DATABASE": DATABASE,
+        "PULSE_WORKER_APP_ID": f"pulse-bench-{secrets.token_hex(4)}",
+        "PULSE_WORKER_PORT": str(port), "PULSE_DATA_DIR": str(work / "worker"),
+        "PULSE_EVENTS_PARTITIONS": str(PARTITIONS), "PYTHONUNBUFFERED": "1",
+    }
+    proc = ManagedProcess("stream_worker", work / "worker.pid", work / "worker.log")
+    proc.spawn([sys.executable, "-m", "stream_processors"], env=env, cwd=work)
+    return proc
+
+
+def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> dict[str, Any]:
+    """Start one worker; the moments it was ready, sank its first row and sank all ``events``."""
+    client = writer_client(settings=shared)
+    port = free_port()
+    start = time.perf_counter()
+    proc = _worker(work, shared, port)
+    marks: dict[str, float] = {}
+
+    def progress() -> bool:
+        now = time.perf_counter()
+        if "ready" not in marks and http_ok(f"http://127.0.0.1:{port}/metrics"):
+            marks["ready"] = now
+        count = _count(client)
+        if count and "first_row" not in marks:
+            marks["first_row"] = now
+        return count >= events
+
+    try:
+        wait_until(progress, timeout, "the worker sinking every event", alive=proc.is_running,
+                   interval=0.25)
+        marks["all_rows"] = time.perf_counter()
+        unique = int(client.command("SELECT uniqExact(event_id) FROM events_store"))
+    except StartupError as exc:
+        raise StartupError(f"{exc}; see {proc.log_file}") from None
+    finally:
+        proc.stop(grace=20)
+        client.close()
+    return {"seconds_from_spawn": {k: round(v - start, 2) for k, v in marks.items()},
+            "unique_events_stored": unique}
+
+
+def _figures(events: int, drain: dict[str, Any]) -> dict[str, Any]:
+    marks = drain["seconds_from_spawn"]
+    return drain | {
+        "events_per_s": rate(events, marks["all_rows"] - marks["first_row"]),
+        "events_per_s_including_startup": rate(events, marks["all_rows"]),
+    }
+
+
+def run(cfg: BenchSettings) -> dict[str, Any]:
+    """The whole section, in a temporary directory with its own broker and endpoint."""
+    n = cfg.worker_events
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-worker-") as tmp:
+        work = Path(tmp)
+        with kafka_broker(work, PARTITIONS) as bootstrap, \
+                clickhouse_endpoint(work / "clickhouse") as url:
+            shared = migrated(url, DATABASE, kafka=bootstrap)
+            asyncio.run(create_topics(bootstrap, {EVENTS_TOPIC: PARTITIONS, DLQ_TOPIC: 1}))
+            prepare_s, messages = timed(lambda: list(workload_messages(n, cfg.worker_users)))
+            produce_s = asyncio.run(produce(bootstrap, EVENTS_TOPIC, messages))
+            del messages
+            bare_n, bare_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=False))
+            dec_n, dec_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=True))
+            drain = _drain(work, shared, n, cfg.worker_timeout)
+    result = {"events": n, "partitions": PARTITIONS, "prepare_seconds": round(prepare_s, 1),
+              "produce_events_per_s": rate(n, produce_s),
+              "bare_consume_events_per_s": rate(bare_n, bare_s),
+              "consume_and_decode_events_per_s": rate(dec_n, dec_s)}
+    result |= _figures(n, drain)
+    result["worker_vs_bare_consume"] = round(
+        result["events_per_s"] / result["bare_consume_events_per_s"], 3)
+    return result
