@@ -11,7 +11,7 @@ from loguru import logger
 from ingest_api.config import ApiSettings, api_settings
 from ingest_api.handlers import install_handlers
 from ingest_api.middleware import RequestContextMiddleware
-from ingest_api.routes import events, health, metrics
+from ingest_api.routes import events, health, metrics, reports, users
 from ingest_api.state import ApiState
 from pulse.logging import configure_logging
 
@@ -39,7 +39,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.api = state
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
     install_handlers(app)
-    for router in (events.router, health.router, metrics.router):
+    for router in (events.router, health.router, metrics.router, reports.router, users.router):
         app.include_router(router)
     return app
 

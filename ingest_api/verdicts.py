@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from ingest_api.event_ids import event_id_of
 from schemas import KNOWN_EVENTS, MAX_EVENT_BYTES, Event, EventRecord, describe_errors
 
-RejectReason = Literal["validation", "too_large", "not_an_object", "duplicate_in_batch"]
+RejectReason = Literal["validation", "too_large", "not_an_object"]
 
 
 class EventResult(BaseModel):
@@ -43,7 +43,9 @@ class Verdicts:
 
     def response(self) -> IngestResponse:
         return IngestResponse(
-            accepted=len(self.records), rejected=len(self.rejected_reasons), results=self.results
+            accepted=len(self.results) - len(self.rejected_reasons),
+            rejected=len(self.rejected_reasons),
+            results=self.results,
         )
 
     def reject(self, index: int, reason: RejectReason, error: str) -> None:
@@ -61,7 +63,7 @@ def _size_error(item: Any) -> str | None:
 def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Verdicts:
     """Validate every item with :class:`schemas.Event`; accepted ones become records."""
     verdicts = Verdicts()
-    seen: dict[UUID, int] = {}
+    seen: set[UUID] = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             verdicts.reject(index, "not_an_object", "event must be a JSON object")
@@ -75,16 +77,11 @@ def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Ve
             verdicts.reject(index, "validation", describe_errors(exc))
             continue
         event_id = event_id_of(event)
-        if event_id in seen:
-            verdicts.reject(
-                index,
-                "duplicate_in_batch",
-                f"event_id: {event_id} is the same as the event at index {seen[event_id]}",
-            )
-            continue
-        seen[event_id] = index
-        verdicts.records.append(EventRecord.from_event(event, event_id, received_at, request_id))
         verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
+        if event_id in seen:
+            continue  # a copy within the batch: accepted (idempotent), published once
+        seen.add(event_id)
+        verdicts.records.append(EventRecord.from_event(event, event_id, received_at, request_id))
     return verdicts
 
 

@@ -73,6 +73,9 @@ class Stack:
             "PULSE_API_HOST": self.settings.api_host,
             "PULSE_API_PORT": str(self.settings.api_port),
             "PULSE_WORKER_PORT": str(self.settings.worker_port),
+            # One stable transactional id per API process: after a crash the restarted API fences
+            # the old producer's open transaction at once instead of leaving it to time out.
+            "PULSE_API_TRANSACTIONAL_ID": f"pulse-ingest-{self.settings.api_port}",
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -154,9 +157,8 @@ class Stack:
         return "started"
 
     def migrate(self) -> list[str]:
-        from clickhouse.migrate import apply_migrations
-
         from clickhouse.client import writer_client
+        from clickhouse.migrate import apply_migrations
 
         client = writer_client(database="", settings=self.shared)
         try:

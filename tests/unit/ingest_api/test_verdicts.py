@@ -45,10 +45,11 @@ def test_event_over_32_kb_is_rejected_as_too_large() -> None:
     assert verdicts.results[0].error is not None and "32768" in verdicts.results[0].error
 
 
-def test_second_copy_of_an_event_in_one_batch_is_a_duplicate() -> None:
+def test_second_copy_of_an_event_in_one_batch_is_accepted_but_published_once() -> None:
     verdicts = judge([viewed(), viewed()], NOW, None)
-    assert verdicts.rejected_reasons == ["duplicate_in_batch"]
-    assert "index 0" in (verdicts.results[1].error or "")
+    assert [r.status for r in verdicts.results] == ["accepted", "accepted"]
+    assert verdicts.results[0].event_id == verdicts.results[1].event_id
+    assert len(verdicts.records) == 1 and not verdicts.rejected_reasons
 
 
 def test_record_message_is_keyed_by_user_and_carries_the_request_id() -> None:

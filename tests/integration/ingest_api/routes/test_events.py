@@ -166,13 +166,12 @@ async def test_client_event_id_is_kept(client: httpx.AsyncClient) -> None:
     assert body["results"][0]["event_id"] == own
 
 
-async def test_same_event_twice_in_one_batch_is_rejected_as_duplicate(
+async def test_same_event_twice_in_one_batch_is_accepted_once_with_one_id(
     client: httpx.AsyncClient,
 ) -> None:
     body = (await post(client, [viewed(), viewed()])).json()
-    assert body["accepted"] == 1
-    assert body["results"][1]["status"] == "rejected"
-    assert "index 0" in body["results"][1]["error"]
+    assert body["accepted"] == 2 and body["rejected"] == 0
+    assert body["results"][0]["event_id"] == body["results"][1]["event_id"]
 
 
 async def test_request_id_is_generated_when_absent(client: httpx.AsyncClient) -> None:
