@@ -47,7 +47,8 @@ def _print_urls(stack: Stack) -> None:
         f"  ClickHouse      {stack.shared.clickhouse_url}"
         f"  (database {stack.shared.clickhouse_database})\n"
         f"  Kafka           {stack.shared.kafka_bootstrap_servers}\n"
-        f"  logs            {stack.layout.root / 'logs'}\n"
+        f"  logs            {stack.layout.root / 'logs'}  (one JSON object per line)\n"
+        f"  dashboards      infra/grafana/dashboards (Grafana provisioning: infra/grafana)\n"
         f"  producer key    {keys.get('producer', '(see PULSE_API_KEYS in .env)')}\n"
         f"  analyst key     {keys.get('analyst', '(see PULSE_API_KEYS in .env)')}\n"
     )
