@@ -75,7 +75,10 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def _applied(client: Client, database: str) -> dict[int, str]:
-    result = client.query(f"SELECT version, checksum FROM `{database}`.schema_migrations FINAL")
+    result = client.query(
+        "SELECT version, checksum FROM {db:Identifier}.schema_migrations FINAL",
+        parameters={"db": database},
+    )
     return {int(version): str(checksum) for version, checksum in result.result_rows}
 
 

@@ -14,15 +14,18 @@ from stream_processors.app import app, settings, shared
 WINDOWS: dict[str, int] = {"24h": 1, "7d": 7, "30d": 30}
 
 
-def rolling_dau_sql(database: str) -> str:
-    """One query answering every window: distinct users with an event in [now - window, now)."""
+def rolling_dau_sql() -> str:
+    """One query answering every window: distinct users with an event in [now - window, now).
+
+    The database is bound as the ``{db:Identifier}`` parameter; the windows are our constants.
+    """
     columns = ", ".join(
         f"uniqExactIf(user_id, ts >= now64(3) - INTERVAL {days} DAY) AS `{name}`"
         for name, days in WINDOWS.items()
     )
     longest = max(WINDOWS.values())
     return (
-        f"SELECT {columns} FROM `{database}`.events_store "
+        f"SELECT {columns} FROM {{db:Identifier}}.events_store "  # nosec B608
         f"WHERE ts >= now64(3) - INTERVAL {longest} DAY AND ts < now64(3)"
     )
 
@@ -30,7 +33,7 @@ def rolling_dau_sql(database: str) -> str:
 async def rolling_dau() -> dict[str, int]:
     """Distinct users per window, and the gauges set to them."""
     client = await app.clickhouse.get()
-    result = await client.query(rolling_dau_sql(shared.clickhouse_database))
+    result = await client.query(rolling_dau_sql(), parameters={"db": shared.clickhouse_database})
     figures = dict(zip(WINDOWS, (int(v) for v in result.result_rows[0]), strict=True))
     for window, value in figures.items():
         metrics.DAU.labels(window).set(value)
