@@ -25,6 +25,7 @@ class Figures:
     lost: int
     doubled: int
     unexpected: int
+    redelivered: int
     statuses: dict[str, int] = field(default_factory=dict)
     settle_seconds: float = 0.0
 
@@ -33,7 +34,8 @@ class Figures:
         return (
             f"{self.scenario}: requests {self.requests}, sent {self.sent}, accepted "
             f"{self.accepted}, stored {self.stored}, lost {self.lost}, doubled {self.doubled}, "
-            f"unexpected {self.unexpected}, settled in {self.settle_seconds:.1f} s ({statuses})"
+            f"unexpected {self.unexpected}, redelivered rows {self.redelivered}, "
+            f"settled in {self.settle_seconds:.1f} s ({statuses})"
         )
 
 
@@ -97,10 +99,13 @@ def verdict(scenario: str, client: Client, tag: str, outcomes: list[Outcome],
         ).result_rows
     }
     rows, distinct = stored_rows(client, tag)
+    raw = int(client.command(
+        "SELECT count() FROM events_store WHERE source = {tag:String}", parameters={"tag": tag}
+    ))
     figures = Figures(
         scenario=scenario, requests=len(outcomes), sent=sum(len(o.event_ids) for o in outcomes),
         accepted=len(accepted), stored=distinct, lost=len(accepted - stored),
-        doubled=rows - distinct, unexpected=len(stored - accepted),
+        doubled=rows - distinct, unexpected=len(stored - accepted), redelivered=raw - distinct,
         statuses=status_counts(outcomes), settle_seconds=settle_seconds,
     )
     return figures, accepted - stored, stored - accepted
