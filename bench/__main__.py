@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,21 +55,22 @@ def run_sections(cfg: BenchSettings, chosen: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     measured: dict[str, Any] = {}
 
-    def note(names: list[str], before: list[float]) -> None:
+    def note(names: list[str], before: list[float], started: float) -> None:
         stamp = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+                 "seconds": round(time.monotonic() - started, 1),
                  "loadavg_before": before, "loadavg_after": _loadavg()}
         measured.update(dict.fromkeys(names, stamp))
 
     on_stack = [s for s in chosen if s in stack_sections.SECTIONS]
     if on_stack:
-        before = _loadavg()
+        before, started = _loadavg(), time.monotonic()
         results |= stack_sections.run(cfg, on_stack, console)
-        note(on_stack, before)
+        note(on_stack, before, started)
     for name in (s for s in chosen if s in SEPARATE):
-        before = _loadavg()
+        before, started = _loadavg(), time.monotonic()
         with console.status(f"{name}…"):
             results[name] = SEPARATE[name](cfg)
-        note([name], before)
+        note([name], before, started)
     results["measured"] = measured
     return results
 
