@@ -8,6 +8,7 @@ view / raw. Both forms must give the same answer; ``agree`` records that they di
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ def _normal(rows: list[Any]) -> list[Any]:
 
 def _asker(client: Client, statements: Sequence[str], users: list[str]) -> Callable[[], list[Any]]:
     """A callable running ``statements`` (for the next user in turn, if they take one)."""
-    turn = iter(range(1 << 62))
+    turn = itertools.count()
 
     def ask() -> list[Any]:
         params = {"user_id": users[next(turn) % len(users)]}
