@@ -12,6 +12,8 @@ from pulse.sender import send_events
 from tests.e2e.conftest import PRODUCER_KEY, RunningStack
 from tests.polling import eventually
 
+SOURCE = f"e2e-pipeline-{uuid.uuid4().hex[:8]}"  # this module's events, apart from other tests'
+
 
 def make_events(n: int, rng: random.Random) -> list[dict[str, Any]]:
     """Valid events with timestamps shuffled within the last hour, across several users."""
@@ -24,7 +26,7 @@ def make_events(n: int, rng: random.Random) -> list[dict[str, Any]]:
             "event": rng.choice(["assignment.viewed", "assignment.heartbeat"]),
             "user_id": f"student-{i % 97}",
             "timestamp": ts.isoformat().replace("+00:00", "Z"),
-            "source": "web",
+            "source": SOURCE,
             "metadata": {"assignment_id": f"hw-{i % 13}", "subject": rng.choice(["math", "cs"])},
         })
     return events
@@ -42,11 +44,15 @@ def invalid_events(rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
+def count_ours(stack: RunningStack) -> int:
+    query = "SELECT count() FROM events WHERE source = {s:String}"
+    return int(stack.client().command(query, parameters={"s": SOURCE}))
+
+
 def wait_for_count(stack: RunningStack, expected: int, timeout: float = 120.0) -> int:
-    client = stack.client()
     return eventually(
-        lambda: int(client.command("SELECT count() FROM events")),
-        lambda n: n >= expected, timeout, what=f"{expected} events in ClickHouse",
+        lambda: count_ours(stack), lambda n: n >= expected, timeout,
+        what=f"{expected} events in ClickHouse",
     )
 
 
@@ -64,7 +70,8 @@ def test_accepted_events_land_in_clickhouse_exactly_once(pulse_stack: RunningSta
     assert first.accepted == 3000 and first.rejected == len(bad) * 4
     assert again.accepted == 150
     assert wait_for_count(pulse_stack, 3000) == 3000
-    client = pulse_stack.client()
-    stored = {str(r[0]) for r in client.query("SELECT event_id FROM events").result_rows}
-    assert stored == {e["event_id"] for e in valid}
-    assert int(client.command("SELECT count() FROM events")) == 3000
+    rows = pulse_stack.client().query(
+        "SELECT event_id FROM events WHERE source = {s:String}", parameters={"s": SOURCE}
+    ).result_rows
+    assert {str(r[0]) for r in rows} == {e["event_id"] for e in valid}
+    assert count_ours(pulse_stack) == 3000
