@@ -3,13 +3,19 @@
 ``PULSE_API_KEYS`` is a comma list of ``key:role`` or ``sha256:<hex digest of the key>:role``
 entries; roles are ``producer`` (writes events), ``analyst`` (reads reports) and ``admin`` (both).
 Keys are kept only as SHA-256 digests and never logged.
+
+To keep keys out of the environment too, store ``sha256:<hex>:role`` entries; make one with
+``python -m ingest_api.auth hash --role producer`` (reads the key on standard input, so it stays
+out of the shell history) or ``python -m ingest_api.auth hash KEY --role producer``.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import re
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,6 +46,13 @@ class _Entry:
 
 def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
+
+
+def hashed_entry(key: str, role: Role) -> str:
+    """The ``PULSE_API_KEYS`` entry that accepts ``key`` with ``role`` without holding the key."""
+    if not key or "," in key:
+        raise ConfigError("an API key must be non-empty and contain no comma")
+    return f"sha256:{_digest(key).hex()}:{role}"
 
 
 def _parse_entry(raw: str, position: int) -> _Entry:
@@ -94,3 +107,24 @@ class KeyRing:
         if found is None:
             raise NotAuthenticated("this API key is not valid: check PULSE_API_KEYS")
         return Principal(key_id=found.digest.hex()[:12], role=found.role)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ingest_api.auth hash [KEY] --role ROLE``: print a hashed keys entry."""
+    parser = argparse.ArgumentParser(prog="python -m ingest_api.auth")
+    commands = parser.add_subparsers(dest="command", required=True)
+    hash_cmd = commands.add_parser("hash", help="print the sha256:<hex>:role entry of a key")
+    hash_cmd.add_argument("key", nargs="?", help="the key (default: read from standard input)")
+    hash_cmd.add_argument("--role", choices=[r.value for r in Role], default=Role.PRODUCER.value)
+    args = parser.parse_args(argv)
+    key = args.key if args.key is not None else sys.stdin.readline().strip()
+    try:
+        sys.stdout.write(hashed_entry(key, Role(args.role)) + "\n")
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

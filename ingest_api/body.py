@@ -6,13 +6,14 @@ refused as soon as its output passes the limit, without ever being held in memor
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
-from ingest_api.exceptions import BodyTooLarge, InvalidBody, UnsupportedMediaType
+from ingest_api.exceptions import BodyTimeout, BodyTooLarge, InvalidBody, UnsupportedMediaType
 
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -67,6 +68,36 @@ class GzipLimiter:
         if not self._inflater.eof:
             raise InvalidBody("body is not valid gzip: the stream is truncated")
         return bytes(self._out)
+
+
+def check_declared_length(content_length: str | None, limit: int, gzipped: bool) -> None:
+    """Refuse at once a plain body whose ``Content-Length`` already says it is over ``limit``."""
+    if gzipped or content_length is None:
+        return
+    try:
+        declared = int(content_length)
+    except ValueError:
+        raise InvalidBody(f"Content-Length {content_length[:32]!r} is not a number") from None
+    if declared > limit:
+        raise _too_large(limit)
+
+
+async def read_within(
+    chunks: AsyncIterator[bytes], limit: int, gzipped: bool, timeout_s: float
+) -> bytes:
+    """:func:`read_limited`, refused with :class:`BodyTimeout` if not done within ``timeout_s``.
+
+    A client trickling its body a byte at a time holds a connection and a buffer; the deadline
+    bounds both.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await read_limited(chunks, limit, gzipped)
+    except TimeoutError:
+        raise BodyTimeout(
+            f"the body did not arrive within {timeout_s:g} s: send it faster, or in smaller "
+            "batches"
+        ) from None
 
 
 async def read_limited(chunks: AsyncIterator[bytes], limit: int, gzipped: bool) -> bytes:

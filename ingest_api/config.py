@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from pulse.settings import SharedSettings
 
 MEBIBYTE = 1024 * 1024
+MIN_PSEUDONYMISE_KEY_CHARS = 32
 
 
 class ApiSettings(SharedSettings):
@@ -19,7 +21,10 @@ class ApiSettings(SharedSettings):
     ``PULSE_EVENTS_TOPIC``, ``PULSE_DLQ_TOPIC``, ``PULSE_EVENTS_PARTITIONS``).
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused setting (a short key, say) is never echoed into logs.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     host: str = Field("127.0.0.1", alias="PULSE_API_HOST")
     port: int = Field(8000, alias="PULSE_API_PORT", ge=0, le=65535)
@@ -43,6 +48,37 @@ class ApiSettings(SharedSettings):
     kafka_max_batch_bytes: int = Field(256 * 1024, alias="PULSE_API_KAFKA_MAX_BATCH_BYTES")
     readiness_cache_s: float = Field(1.5, alias="PULSE_API_READINESS_CACHE_S", ge=0)
     retry_after_s: int = Field(5, alias="PULSE_API_RETRY_AFTER_S", ge=1)
+
+    body_timeout_s: float = Field(30.0, alias="PULSE_API_BODY_TIMEOUT_S", gt=0)
+    limit_concurrency: int = Field(1000, alias="PULSE_API_LIMIT_CONCURRENCY", ge=1)
+    pseudonymise_key: SecretStr | None = Field(None, alias="PULSE_PSEUDONYMISE_KEY")
+    tls_certfile: Path | None = Field(None, alias="PULSE_API_TLS_CERTFILE")
+    tls_keyfile: Path | None = Field(None, alias="PULSE_API_TLS_KEYFILE")
+
+    @field_validator("pseudonymise_key")
+    @classmethod
+    def _strong_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None or not key.get_secret_value():
+            return None
+        if len(key.get_secret_value()) < MIN_PSEUDONYMISE_KEY_CHARS:
+            raise ValueError(
+                f"PULSE_PSEUDONYMISE_KEY must be at least {MIN_PSEUDONYMISE_KEY_CHARS} "
+                "characters: generate one with `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`"
+            )
+        return key
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError(
+                "set both PULSE_API_TLS_CERTFILE and PULSE_API_TLS_KEYFILE to serve HTTPS, "
+                "or neither to serve plain HTTP"
+            )
+        for path in (self.tls_certfile, self.tls_keyfile):
+            if path is not None and not path.is_file():
+                raise ValueError(f"TLS file {path} does not exist: check PULSE_API_TLS_* paths")
+        return self
 
 
 @lru_cache(maxsize=1)

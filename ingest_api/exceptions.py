@@ -18,6 +18,10 @@ class InvalidBody(IngestError):
     """The body is not a JSON object or array of events."""
 
 
+class BodyTimeout(IngestError):
+    """The client did not send the whole body within the allowed time."""
+
+
 class BodyTooLarge(IngestError):
     """The body (after gzip is undone) or the batch is over its limit."""
 

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 
 from ingest_api.exceptions import (
+    BodyTimeout,
     BodyTooLarge,
     IngestError,
     InvalidBody,
@@ -21,6 +22,7 @@ STATUS: dict[type[IngestError], int] = {
     InvalidBody: 400,
     NotAuthenticated: 401,
     NotAllowed: 403,
+    BodyTimeout: 408,
     BodyTooLarge: 413,
     UnsupportedMediaType: 415,
     RateLimited: 429,

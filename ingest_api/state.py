@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ingest_api.auth import KeyRing
 from ingest_api.config import ApiSettings
 from ingest_api.metrics import ApiMetrics
+from ingest_api.pseudonyms import Pseudonymiser
 from ingest_api.publisher import GroupCommitPublisher
 from ingest_api.ratelimit import RateLimiter
 from ingest_api.readiness import KafkaProbe
@@ -22,6 +23,7 @@ class ApiState:
     metrics: ApiMetrics
     publisher: GroupCommitPublisher
     probe: KafkaProbe
+    pseudonymise: Pseudonymiser
 
     @classmethod
     def build(cls, settings: ApiSettings) -> ApiState:
@@ -40,4 +42,5 @@ class ApiState:
                 cache_s=settings.readiness_cache_s,
                 on_reachable=publisher.prepare,
             ),
+            pseudonymise=Pseudonymiser(settings.pseudonymise_key),
         )

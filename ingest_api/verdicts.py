@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -54,14 +55,26 @@ class Verdicts:
 
 
 def _size_error(item: Any) -> str | None:
-    size = len(orjson.dumps(item))
+    try:
+        size = len(orjson.dumps(item))
+    except orjson.JSONEncodeError:
+        return "event is nested too deeply: keep metadata under 250 levels of objects and arrays"
     if size > MAX_EVENT_BYTES:
         return f"event is {size} bytes, at most {MAX_EVENT_BYTES} are allowed"
     return None
 
 
-def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Verdicts:
-    """Validate every item with :class:`schemas.Event`; accepted ones become records."""
+def judge(
+    items: list[Any],
+    received_at: datetime,
+    request_id: str | None,
+    pseudonymise: Callable[[str], str] | None = None,
+) -> Verdicts:
+    """Validate every item with :class:`schemas.Event`; accepted ones become records.
+
+    ``pseudonymise`` replaces each valid event's ``user_id`` before its id is derived and its
+    record is made, so no record carries the raw id.
+    """
     verdicts = Verdicts()
     seen: set[UUID] = set()
     for index, item in enumerate(items):
@@ -76,6 +89,8 @@ def judge(items: list[Any], received_at: datetime, request_id: str | None) -> Ve
         except ValidationError as exc:
             verdicts.reject(index, "validation", describe_errors(exc))
             continue
+        if pseudonymise is not None:
+            event = event.model_copy(update={"user_id": pseudonymise(event.user_id)})
         event_id = event_id_of(event)
         verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
         if event_id in seen:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import TypeAdapter
 from starlette.requests import ClientDisconnect
 
-from ingest_api.body import check_content_type, parse_events, read_limited
+from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
 from ingest_api.deps import ProducerPrincipal, State
 from ingest_api.exceptions import InvalidBody
 from ingest_api.records import to_message
@@ -49,8 +49,10 @@ async def _read_body(request: Request, state: State) -> bytes:
     gzipped = check_content_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
+    limit = state.settings.max_body_bytes
+    check_declared_length(request.headers.get("content-length"), limit, gzipped)
     try:
-        return await read_limited(request.stream(), state.settings.max_body_bytes, gzipped)
+        return await read_within(request.stream(), limit, gzipped, state.settings.body_timeout_s)
     except ClientDisconnect:
         raise InvalidBody("the connection was closed before the whole body was sent") from None
 
@@ -71,6 +73,7 @@ def _count(state: State, verdicts: Verdicts) -> None:
     responses={
         400: error("The body is not UTF-8 JSON, not gzip as announced, or not an object/array."),
         **AUTH_ERRORS,
+        408: error("The body did not arrive within PULSE_API_BODY_TIMEOUT_S (30 s)."),
         413: error("The body is over 1 MiB (after gzip) or holds more than 1000 events."),
         415: error("Content-Type is not application/json, or the encoding is not gzip."),
         503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
@@ -79,7 +82,8 @@ def _count(state: State, verdicts: Verdicts) -> None:
 async def post_events(request: Request, state: State, _: ProducerPrincipal) -> IngestResponse:
     """Validate, publish in one group commit, answer per-event verdicts."""
     items = parse_events(await _read_body(request, state), state.settings.max_batch_events)
-    verdicts = judge(items, datetime.now(UTC), current_request_id())
+    pseudonymise = state.pseudonymise if state.pseudonymise.enabled else None
+    verdicts = judge(items, datetime.now(UTC), current_request_id(), pseudonymise)
     for reason in verdicts.rejected_reasons:
         state.metrics.events_rejected.labels(reason).inc()
     await state.publisher.publish([to_message(r) for r in verdicts.records])

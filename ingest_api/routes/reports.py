@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from ingest_api.deps import require_role
+from ingest_api.deps import State, require_role
 from ingest_api.reports.connection import Reader
 from ingest_api.reports.dau import daily_active_users, rolling_active_users
 from ingest_api.reports.export_query import (
@@ -67,10 +67,17 @@ async def subjects_top(
 
 
 @router.get("/heatmap", response_model=Heatmap, summary="Events by weekday and hour (UTC)")
-async def heatmap(client: Reader, days: Range, user_id: UserFilter = None) -> Heatmap:
+async def heatmap(
+    client: Reader, state: State, days: Range, user_id: UserFilter = None
+) -> Heatmap:
     """Event counts per ISO weekday (1 = Monday) and UTC hour over the range, optionally for
-    one user; all 168 cells, zeros included."""
-    return await activity_heatmap(client, days, user_id)
+    one user (the raw id, also when pseudonymisation is on); all 168 cells, zeros included."""
+    return await activity_heatmap(client, days, _stored_id(state, user_id))
+
+
+def _stored_id(state: State, user_id: str | None) -> str | None:
+    """The id the events of ``user_id`` are stored under (its pseudonym when that is on)."""
+    return None if user_id is None else state.pseudonymise(user_id)
 
 
 def _export_responses() -> dict[int | str, dict[str, Any]]:
@@ -100,6 +107,7 @@ async def _check_fits_sheet(client: Reader, where: ExportFilter) -> None:
 )
 async def export_events(
     client: Reader,
+    state: State,
     days: Range,
     fmt: Annotated[ExportFormat, Query(alias="format", description="File format.")],
     event: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
@@ -109,7 +117,7 @@ async def export_events(
     timestamp, streamed as ClickHouse returns them: CSV and Parquet are sent block by block
     (one Parquet row group per block); XLSX is built in a temporary file, then sent.
     Timestamps are UTC."""
-    where = ExportFilter(days, event, user_id)
+    where = ExportFilter(days, event, _stored_id(state, user_id))
     if fmt is ExportFormat.XLSX:
         await _check_fits_sheet(client, where)
     exporter = EXPORTERS[fmt]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 
-from ingest_api.deps import require_role
+from ingest_api.deps import State, require_role
 from ingest_api.reports.connection import Reader
 from ingest_api.reports.exceptions import UnknownUser
 from ingest_api.reports.models import UserSummary
@@ -31,11 +31,13 @@ router = APIRouter(
     responses={404: error("No event of this user was accepted.")},
 )
 async def summary(
-    client: Reader, user_id: Annotated[str, Path(min_length=1, max_length=128)]
+    client: Reader, state: State, user_id: Annotated[str, Path(min_length=1, max_length=128)]
 ) -> UserSummary:
     """Events, active UTC days, first and last event, time per assignment (gaps capped at
-    300 s) and LLM calls, tokens and cost per model and in total."""
+    300 s) and LLM calls, tokens and cost per model and in total. With pseudonymisation on,
+    send the raw user id: it is looked up by its pseudonym, and the answer names the raw id."""
     try:
-        return await user_summary(client, user_id)
-    except UnknownUser as exc:
-        raise HTTPException(404, str(exc)) from None
+        found = await user_summary(client, state.pseudonymise(user_id))
+    except UnknownUser:
+        raise HTTPException(404, f"no events of user {user_id!r}: check the user id") from None
+    return found.model_copy(update={"user_id": user_id})

@@ -1,12 +1,21 @@
+import asyncio
 import gzip
+import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
 
 import pytest
 
-from ingest_api.body import GzipLimiter, check_content_type, parse_events, read_limited
-from ingest_api.exceptions import BodyTooLarge, InvalidBody, UnsupportedMediaType
+from ingest_api.body import (
+    GzipLimiter,
+    check_content_type,
+    check_declared_length,
+    parse_events,
+    read_limited,
+    read_within,
+)
+from ingest_api.exceptions import BodyTimeout, BodyTooLarge, InvalidBody, UnsupportedMediaType
 
 
 def gzip_bomb(inflated_bytes: int) -> bytes:
@@ -110,3 +119,29 @@ def test_body_that_is_not_an_object_or_array_of_json_is_invalid(body: bytes) -> 
 def test_array_over_the_event_limit_is_too_large() -> None:
     with pytest.raises(BodyTooLarge, match="at most 3"):
         parse_events(b"[{}, {}, {}, {}]", max_events=3)
+
+
+async def _trickle() -> AsyncIterator[bytes]:
+    yield b"["
+    await asyncio.Event().wait()  # a client that never sends the rest
+    yield b"]"
+
+
+@pytest.mark.anyio
+async def test_body_not_finished_within_the_deadline_is_a_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(BodyTimeout, match="did not arrive within 0.2 s"):
+        await read_within(_trickle(), 1024, gzipped=False, timeout_s=0.2)
+    assert time.monotonic() - started < 5
+
+
+def test_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    with pytest.raises(BodyTooLarge):
+        check_declared_length("2000000", 1024, gzipped=False)
+    check_declared_length("1024", 1024, gzipped=False)
+    check_declared_length("2000000", 1024, gzipped=True)  # gzip: the inflated size counts
+
+
+def test_declared_length_that_is_not_a_number_is_invalid() -> None:
+    with pytest.raises(InvalidBody, match="Content-Length"):
+        check_declared_length("lots", 1024, gzipped=False)

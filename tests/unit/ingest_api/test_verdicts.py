@@ -64,3 +64,15 @@ def test_record_message_is_keyed_by_user_and_carries_the_request_id() -> None:
 def test_unknown_event_names_are_counted_as_custom() -> None:
     assert event_label("llm.call") == "llm.call"
     assert event_label("quiz.opened") == "custom"
+
+
+def test_deeply_nested_metadata_is_rejected_alone_not_a_crash() -> None:
+    deep: object = []
+    for _ in range(600):
+        deep = [deep]
+    custom = {"event": "custom.deep", "user_id": "u", "timestamp": "2026-11-20T14:00:00Z",
+              "metadata": {"deep": deep}}
+    verdicts = judge([custom, viewed("ok")], NOW, None)
+    assert verdicts.rejected_reasons == ["too_large"]
+    assert "nested too deeply" in (verdicts.results[0].error or "")
+    assert len(verdicts.records) == 1
