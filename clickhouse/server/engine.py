@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import chdb
 from loguru import logger
@@ -160,6 +160,16 @@ class Summary:
         figures["total_rows_to_read"] = "0"
         figures["elapsed_ns"] = str(int((time.monotonic() - self.started) * 1e9))
         return figures
+
+
+class ResultStream(Protocol):
+    """What the response streams: chunks of output, their figures, and a way to stop."""
+
+    summary: Summary
+
+    def next_chunk(self) -> bytes | None: ...
+
+    def cancel(self) -> None: ...
 
 
 class QueryStream:

@@ -16,9 +16,16 @@ from clickhouse.server import policy
 from clickhouse.server.auth import credentials
 from clickhouse.server.body import Statement, decompressed, read_statement
 from clickhouse.server.compression import decoder, encoder, response_encoding
-from clickhouse.server.engine import InsertStream, QueryStream, Summary, prepare
+from clickhouse.server.engine import (
+    InsertStream,
+    QueryStream,
+    ResultStream,
+    Summary,
+    prepare,
+)
 from clickhouse.server.errors import SYNTAX_ERROR, error
 from clickhouse.server.external import ExternalTable, is_form, load_external, read_form
+from clickhouse.server.native_frame import BINARY_TYPES, ReframedStream, reframed_revision
 from clickhouse.server.params import RequestParams, split_params
 from clickhouse.server.responses import (
     base_headers,
@@ -129,11 +136,15 @@ async def _query(
     tables: list[ExternalTable],
 ) -> Response:
     fmt = output_format(sql) or params.transport.get("default_format") or "TabSeparated"
+    revision = reframed_revision(params.transport.get("client_protocol_version"), fmt)
+    settings = params.settings | BINARY_TYPES if revision else params.settings
 
-    def start() -> tuple[QueryStream, bytes | None]:
-        prepare(lease.conn, params.database, params.settings, lease.undo)
+    def start() -> tuple[ResultStream, bytes | None]:
+        prepare(lease.conn, params.database, settings, lease.undo)
         load_external(lease.conn, tables)
-        stream = QueryStream(lease.conn, sql, fmt, params.bind)
+        stream: ResultStream = QueryStream(lease.conn, sql, fmt, params.bind)
+        if revision:
+            stream = ReframedStream(stream, revision)
         return stream, stream.next_chunk()
 
     stream, first = await anyio.to_thread.run_sync(start)
@@ -159,7 +170,7 @@ async def _query(
     return StreamingResponse(body, 200, headers)
 
 
-def _drain(stream: QueryStream, first: bytes | None) -> bytes:
+def _drain(stream: ResultStream, first: bytes | None) -> bytes:
     """The whole result (``wait_end_of_query=1``): errors still get a proper status."""
     parts = [first or b""]
     while (chunk := stream.next_chunk()) is not None:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from clickhouse.exceptions import EndpointError
 from clickhouse.server.compression import Codec
-from clickhouse.server.engine import QueryStream, Summary
+from clickhouse.server.engine import ResultStream, Summary
 from clickhouse.server.errors import http_status, render, tagged_block
 
 _BINARY = (
@@ -77,7 +77,7 @@ def new_tag() -> str:
 
 async def stream_result(
     first: bytes,
-    stream: QueryStream,
+    stream: ResultStream,
     codec: Codec,
     tag: str,
     version: str,

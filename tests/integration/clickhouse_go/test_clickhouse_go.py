@@ -14,6 +14,7 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import clickhouse_connect
 import pytest
@@ -31,6 +32,28 @@ def chgo_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run(["go", "build", "-o", str(binary), "."], cwd=CHGO, check=True, timeout=600,
                    env={**os.environ, "GOFLAGS": "-mod=mod"})
     return binary
+
+
+def _run(
+    binary: Path, endpoint: ClickHouseEndpoint, mode: str, database: str = "default",
+    from_: datetime | None = None, to: datetime | None = None,
+) -> dict[str, Any]:
+    """Run the Go program in ``mode``; what it read, as JSON."""
+    env = {
+        **os.environ,
+        "CHGO_MODE": mode,
+        "CHGO_ADDR": f"127.0.0.1:{endpoint.port}",
+        "CHGO_DATABASE": database,
+        "CHGO_USER": "default",
+        "CHGO_PASSWORD": "",
+        "CHGO_FROM": str(int(from_.timestamp())) if from_ else "0",
+        "CHGO_TO": str(int(to.timestamp())) if to else "0",
+    }
+    run = subprocess.run([str(binary)], env=env, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    result: dict[str, Any] = json.loads(run.stdout)
+    return result
 
 
 def test_clickhouse_go_reads_schema_series_and_tables(
@@ -51,24 +74,15 @@ def test_clickhouse_go_reads_schema_series_and_tables(
                       "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
                       "kafka_offset"],
     )
-    env = {
-        **os.environ,
-        "CHGO_ADDR": f"127.0.0.1:{clickhouse_endpoint.port}",
-        "CHGO_DATABASE": database,
-        "CHGO_USER": "default",
-        "CHGO_PASSWORD": "",
-        "CHGO_FROM": str(int(start.timestamp())),
-        "CHGO_TO": str(int((start + timedelta(minutes=4)).timestamp())),
-    }
     try:
-        run = subprocess.run([str(chgo_binary)], env=env, capture_output=True, text=True,
-                             timeout=120, check=False)
-        assert run.returncode == 0, run.stderr
-        out = json.loads(run.stdout)
+        out = _run(chgo_binary, clickhouse_endpoint, "panels", database,
+                   from_=start, to=start + timedelta(minutes=4))
     finally:
         client.command(f"DROP DATABASE IF EXISTS {database}")
 
-    assert out["server"]["timezone"] == "UTC" and out["server"]["version"]
+    # chDB names its zone Etc/UTC, as the X-ClickHouse-Timezone header does
+    assert out["server"]["timezone"] == "Etc/UTC" and out["server"]["version"]
+    assert out["server"]["revision"] > 54460
     assert database in out["databases"]
     assert {"events", "events_store", "dau", "assignment_time"} <= set(out["tables"])
     assert ("ts", "DateTime64(3, 'UTC')") in [tuple(c) for c in out["columns"]]
@@ -77,3 +91,22 @@ def test_clickhouse_go_reads_schema_series_and_tables(
     top = out["table_panel"][0]
     assert top["events"] == 3 and top["first_day"] == "2026-11-20"
     assert top["last_seen"].startswith("2026-11-20T10:0")
+
+
+def test_clickhouse_go_reads_the_column_types_of_grafana_panels(
+    clickhouse_endpoint: ClickHouseEndpoint, chgo_binary: Path
+) -> None:
+    out = _run(chgo_binary, clickhouse_endpoint, "types")
+
+    assert out["type_names"] == [
+        "DateTime64(3, 'UTC')", "Date", "Float64", "UInt64", "String",
+        "LowCardinality(String)", "Nullable(String)", "Nullable(String)", "Array(String)",
+        "DateTime('UTC')",
+    ]
+    assert out["types"] == {
+        "dt64": "2026-11-20T10:00:00.123Z", "dt64_zone": "UTC", "day": "2026-11-20",
+        "f64": 1.5, "u64": "18446744073709551615", "str": "caf\u00e9", "lc": "lc",
+        "ns_null": True, "ns": "x", "arr": ["a", "", "c"], "dt": "2026-11-20T10:00:00Z",
+        "dt_zone": "UTC",
+    }
+    assert out["blocks_rows"] == 25000
