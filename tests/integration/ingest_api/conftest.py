@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from ingest_api.config import ApiSettings
 from ingest_api.main import create_app
+from tests.stack import ClickHouseEndpoint
 
 PRODUCER_KEY = "producer-key-1"
 ANALYST_KEY = "analyst-key-1"
@@ -109,3 +110,18 @@ async def consume(
     finally:
         await consumer.stop()
     return records
+
+
+@pytest.fixture(scope="module")
+def reports_database(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """A fresh, migrated, empty database on the embedded ClickHouse: (url, database)."""
+    from clickhouse.client import writer_client
+    from clickhouse.migrate import apply_migrations
+
+    endpoint: ClickHouseEndpoint = request.getfixturevalue("clickhouse_endpoint")
+    database = f"api_{uuid4().hex[:8]}"
+    settings = ApiSettings(CLICKHOUSE_URL=endpoint.url)  # type: ignore[call-arg]
+    admin = writer_client(database="", settings=settings)
+    apply_migrations(admin, database, retention_days=3650)
+    yield endpoint.url, database
+    admin.command(f"DROP DATABASE IF EXISTS `{database}`")
