@@ -8,6 +8,7 @@ parameter, and a tree of types is what the block walker needs to measure a colum
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ FIXED = {
     0x11: ("DateTime", 4), 0x1D: ("UUID", 16), 0x28: ("IPv4", 4), 0x29: ("IPv6", 16),
     0x2D: ("Bool", 1), 0x31: ("BFloat16", 2), 0x32: ("Time", 4),
 }  # fmt: skip
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DECIMAL_WIDTH = {0x19: 4, 0x1A: 8, 0x1B: 16, 0x1C: 32}
 _INTERVALS = (
     "Nanosecond", "Microsecond", "Millisecond", "Second", "Minute", "Hour", "Day", "Week",
@@ -77,6 +79,13 @@ def _byte(buf: bytes | memoryview, pos: int) -> int:
     if pos >= len(buf):
         raise Incomplete
     return buf[pos]
+
+
+def _element_name(value: bytes) -> str:
+    text = value.decode("utf-8", "replace")
+    if _IDENTIFIER.fullmatch(text):
+        return text
+    return "`" + text.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def _quoted(value: bytes) -> str:
@@ -173,5 +182,5 @@ def _read_tuple(
             label, pos = read_str(buf, pos)
         element, pos = read_type(buf, pos, column)
         elements.append(element)
-        names.append(f"{label.decode()} {element.name}" if named else element.name)
+        names.append(f"{_element_name(label)} {element.name}" if named else element.name)
     return NativeType("tuple", f"Tuple({', '.join(names)})", nested=tuple(elements)), pos
