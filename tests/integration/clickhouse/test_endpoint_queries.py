@@ -131,3 +131,46 @@ def test_external_data_becomes_a_temporary_table(writer: Client) -> None:
                         structure=["id UInt32", "name String"])  # fmt: skip
     result = writer.query("SELECT name FROM people ORDER BY id", external_data=data)
     assert result.result_rows == [("ann",), ("bob",)]
+
+
+def test_url_encoded_form_carries_query_and_parameters(
+    clickhouse_endpoint: ClickHouseEndpoint,
+) -> None:
+    response = httpx.post(
+        f"{clickhouse_endpoint.url}/",
+        data={"query": "SELECT {n:UInt8} + 1, {s:String}", "param_n": "41", "param_s": "a b"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == "42\ta b\n"
+
+
+def test_curl_style_external_file_with_types_becomes_a_table(
+    clickhouse_endpoint: ClickHouseEndpoint,
+) -> None:
+    response = httpx.post(
+        f"{clickhouse_endpoint.url}/",
+        params={
+            "query": "SELECT sum(_1), max(_2) FROM nums",
+            "nums_types": "UInt32,String",
+            "nums_format": "CSV",
+        },  # fmt: skip
+        files={"nums": ("n.csv", b"1,a\n2,c\n3,b\n")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == "6\tc\n"
+
+
+def test_row_formats_over_many_blocks_are_their_rows_concatenated(
+    clickhouse_endpoint: ClickHouseEndpoint,
+) -> None:
+    def fetch(fmt: str) -> list[str]:
+        response = httpx.post(
+            f"{clickhouse_endpoint.url}/?max_block_size=50",
+            content=f"SELECT number AS n FROM numbers(500) FORMAT {fmt}".encode(),
+        )
+        assert response.status_code == 200, response.text
+        return response.text.splitlines()
+
+    assert fetch("JSONEachRow") == [f'{{"n":{i}}}' for i in range(500)]
+    assert fetch("CSVWithNames") == ['"n"', *map(str, range(500))]
+    assert fetch("TSVWithNamesAndTypes") == ["n", "UInt64", *map(str, range(500))]

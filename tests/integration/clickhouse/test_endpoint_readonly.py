@@ -71,3 +71,10 @@ def test_get_requests_are_read_only(clickhouse_endpoint: ClickHouseEndpoint, dat
     )
     assert response.status_code == 500
     assert response.headers["X-ClickHouse-Exception-Code"] == "164"
+
+
+def test_writer_may_make_its_own_session_read_only(writer: Client) -> None:
+    writer.command("SET readonly = 1")
+
+    assert _code(writer, "CREATE TABLE made_after_set_readonly (x UInt8) ENGINE = Memory") == 164
+    assert _code(writer, "SET readonly = 0") == 164
