@@ -45,6 +45,9 @@ TYPED_QUERIES = [
     " toDate32('2100-01-01') AS d32b, toFixedString('ab', 2) AS fs, NULL AS nothing,"
     " INTERVAL 3 SECOND AS iv, toInt128(-1) AS i128, toUInt256(7) AS u256, now() AS t0",
     "SELECT number AS n FROM numbers(10) WHERE n > 100",
+    "SELECT CAST('12:34:56' AS Time) AS t, CAST('12:34:56.789' AS Time64(3)) AS t64,"
+    " toBFloat16(1.5) AS bf FROM numbers(2)"
+    " SETTINGS enable_time_time64_type = 1, allow_experimental_bfloat16_type = 1",
 ]
 
 
