@@ -57,8 +57,11 @@ class Verdicts:
 def _size_error(item: Any) -> str | None:
     try:
         size = len(orjson.dumps(item))
-    except orjson.JSONEncodeError:
-        return "event is nested too deeply: keep metadata under 250 levels of objects and arrays"
+    except orjson.JSONEncodeError as exc:
+        return (
+            f"event cannot be stored as JSON ({exc}): keep metadata under 250 levels of "
+            "objects and arrays, and integers within 64 bits"
+        )
     if size > MAX_EVENT_BYTES:
         return f"event is {size} bytes, at most {MAX_EVENT_BYTES} are allowed"
     return None

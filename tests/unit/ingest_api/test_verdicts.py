@@ -74,5 +74,13 @@ def test_deeply_nested_metadata_is_rejected_alone_not_a_crash() -> None:
               "metadata": {"deep": deep}}
     verdicts = judge([custom, viewed("ok")], NOW, None)
     assert verdicts.rejected_reasons == ["too_large"]
-    assert "nested too deeply" in (verdicts.results[0].error or "")
+    assert "250 levels" in (verdicts.results[0].error or "")
+    assert len(verdicts.records) == 1
+
+
+def test_integer_beyond_64_bits_is_rejected_alone_not_a_crash() -> None:
+    custom = {"event": "custom.big", "user_id": "u", "timestamp": "2026-11-20T14:00:00Z",
+              "metadata": {"n": 10**30}}
+    verdicts = judge([custom, viewed("ok")], NOW, None)
+    assert "64 bits" in (verdicts.results[0].error or "")
     assert len(verdicts.records) == 1
