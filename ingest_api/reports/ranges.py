@@ -12,6 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from ingest_api.reports.exceptions import InvalidRange
 
 MAX_RANGE_DAYS = 366
+# What ClickHouse's Date can hold (and so every day a report can name).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2149, 6, 5)
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,13 @@ class DateRange:
 
     @classmethod
     def of(cls, start: date, end: date) -> DateRange:
-        """The range, or :class:`InvalidRange` if it is reversed or longer than 366 days."""
+        """The range, or :class:`InvalidRange` if it is reversed, longer than 366 days or
+        outside what ClickHouse can store."""
+        for day, field in ((start, "from"), (end, "to")):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise InvalidRange(
+                    f"{field} ({day}) is outside {FIRST_DAY}..{LAST_DAY}: pick a day in it", field
+                )
         if start > end:
             raise InvalidRange(
                 f"from ({start}) is after to ({end}): swap them or pick an earlier from", "to"
