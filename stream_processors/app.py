@@ -37,6 +37,9 @@ def create_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
         topic_partitions=shared.events_partitions,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
+        # Shutdown does not wait for taken-but-unacknowledged events: they are not committed, so
+        # the next owner of the partition re-reads them and ClickHouse collapses any repeat.
+        stream_wait_empty=False,
         # A worker killed without leaving the group holds its partitions this long.
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.session_timeout / 10,

@@ -4,7 +4,8 @@
 only then returns, so the caller acknowledges (and Faust commits) the messages behind a batch
 only after ClickHouse confirmed it. While ClickHouse is down ``flush`` retries with exponential
 backoff and keeps the rows: nothing is lost and nothing is committed meanwhile. The batch size
-and age are chosen by the caller (see ``agents.batching``).
+and age are chosen by the caller (see ``agents.batching``); the tables of one batch are
+written concurrently.
 """
 
 from __future__ import annotations
@@ -85,14 +86,13 @@ class Sink:
         return sum(len(rows) for rows in self._buffers.values())
 
     async def flush(self) -> int:
-        """Write every buffered table, retrying until ClickHouse takes it; rows written."""
-        written = 0
-        for table, rows in self._buffers.items():
-            if rows:
-                await self._write_with_retry(table, rows)
-                written += len(rows)
-                self._buffers[table] = []
-        return written
+        """Write every buffered table (concurrently), retrying until ClickHouse takes each one;
+        return the rows written."""
+        pending = {table: rows for table, rows in self._buffers.items() if rows}
+        await asyncio.gather(*(self._write_with_retry(t, rows) for t, rows in pending.items()))
+        for table in pending:
+            self._buffers[table] = []
+        return sum(len(rows) for rows in pending.values())
 
     async def _write_with_retry(self, table: str, rows: list[Row]) -> None:
         started = time.monotonic()

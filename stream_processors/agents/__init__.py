@@ -1,9 +1,6 @@
-"""Faust agents, one per ClickHouse fact table; importing this package registers them all."""
+"""The worker's agent (``pipeline``) and the projections it applies, one module per metric.
 
-from stream_processors.agents import (  # noqa: F401
-    assignment_time,
-    dau,
-    events_store,
-    llm_usage,
-    subject_usage,
-)
+Importing this package registers the agent on the app.
+"""
+
+from stream_processors.agents import pipeline  # noqa: F401

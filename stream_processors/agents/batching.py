@@ -1,4 +1,4 @@
-"""The loop every agent runs: take a batch, map it to rows, write them, then acknowledge.
+"""The worker's loop: take a batch, map it to rows, write them, then acknowledge.
 
 Messages are acknowledged only after ClickHouse confirmed every row built from them, so Faust
 commits an offset only once its batch is stored; a crash in between re-delivers the batch and
@@ -8,6 +8,7 @@ the keyed ReplacingMergeTree tables collapse the repeated rows.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from faust import StreamT
 from faust.types import Message
@@ -21,6 +22,22 @@ from stream_processors.sink import Backoff, ClickHouseWriter, Sink
 RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
 OnUndecodable = Callable[[Message, Undecodable], Awaitable[None]]
 OnStored = Callable[[list[EventRecord]], None]
+
+
+def _nothing(records: list[EventRecord]) -> None:
+    """The default ``on_stored``: no live figures to update."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One metric's share of the work: the fact table it fills and the rows an event gives it.
+
+    ``on_stored`` sees the records of a batch once ClickHouse has stored it (live counters).
+    """
+
+    table: str
+    rows: RowMapper
+    on_stored: OnStored = _nothing
 
 writer = ClickHouseWriter(app.clickhouse.get, shared.clickhouse_database)
 

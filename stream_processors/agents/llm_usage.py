@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from faust import StreamT
 from faust.types import Message
 
 from schemas.events import EventRecord
 from stream_processors import metrics
-from stream_processors.agents.batching import new_sink, store_batches
-from stream_processors.app import app
+from stream_processors.agents.batching import Projection
 from stream_processors.rows import Row, llm_call_row
-from stream_processors.topics import events_topic
 
 
 def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
@@ -34,7 +31,4 @@ def count_calls(records: list[EventRecord]) -> None:
         metrics.LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
 
 
-@app.agent(events_topic)
-async def llm_usage(stream: StreamT) -> None:
-    """Record each LLM call's tokens and cost."""
-    await store_batches(stream, new_sink("llm_calls"), rows, on_stored=count_calls)
+PROJECTION = Projection("llm_calls", rows, on_stored=count_calls)

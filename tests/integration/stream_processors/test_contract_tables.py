@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.integration.stream_processors.conftest import Pipeline, Worker, record, send_records
@@ -95,8 +96,17 @@ def test_events_holds_each_event_id_once(pipeline: Pipeline, oracle: Oracle) -> 
     assert_matches(diff_event_ids(oracle, ids))
 
 
+def _metrics_text(worker: Worker) -> str:
+    """The worker's /metrics, or "" while its web server does not answer (e.g. mid-rebalance)."""
+    assert worker.alive(), f"worker {worker.name} exited"
+    try:
+        return worker.get("/metrics").text
+    except httpx.TransportError:
+        return ""
+
+
 def test_both_workers_of_the_group_consume_partitions(workers: list[Worker]) -> None:
     for w in workers:
-        metrics = eventually(lambda w=w: w.get("/metrics").text,
-                             lambda t: "kafka_consumer_lag{" in t, what=f"{w.name} lag gauge")
+        metrics = eventually(lambda w=w: _metrics_text(w), lambda t: "kafka_consumer_lag{" in t,
+                             what=f"{w.name} lag gauge")
         assert "kafka_consumer_lag{" in metrics
