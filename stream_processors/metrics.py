@@ -48,6 +48,9 @@ SINK_RETRIES = Counter(
 DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
 )
+# Every reason exists from the start at 0, so dashboards show 0 rather than "No data".
+for _reason in ("not_json", "invalid_record", "schema_version"):
+    DEAD_LETTERS.labels(_reason)
 CONSUMER_LAG = Gauge(
     "kafka_consumer_lag", "Messages between the high watermark and the worker's position",
     ["topic", "partition"], registry=REGISTRY,

@@ -126,7 +126,7 @@ def test_an_undecodable_message_is_counted_and_fires_the_dead_letter_alert(
     dead = wait_for(
         prometheus, "dead_letters_total", lambda v: bool(v), "the dead letter counted"
     )
-    assert by_label(dead, "reason") == {"not_json": 1.0}
+    assert {k: v for k, v in by_label(dead, "reason").items() if v} == {"not_json": 1.0}
     wait_for(
         prometheus, 'ALERTS{alertname="PulseDeadLetters",alertstate="firing"}',
         lambda v: bool(v), "PulseDeadLetters firing",
