@@ -28,7 +28,9 @@ def launch_api(kafka_bootstrap: str, tmp_path: Path) -> Iterator[ApiLauncher]:
     """Start the API with extra environment; returns (base URL, process); stopped after."""
     started: list[ManagedProcess] = []
 
-    def launch(scheme: str = "http", verify: object = True, **env: str) -> tuple[str, ManagedProcess]:
+    def launch(
+        scheme: str = "http", verify: object = True, **env: str
+    ) -> tuple[str, ManagedProcess]:
         port = free_port()
         proc = ManagedProcess(
             name="ingest_api", pid_file=tmp_path / f"api-{port}.pid",
