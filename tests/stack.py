@@ -27,6 +27,8 @@ def clickhouse_ready(url: str) -> bool:
 
 @dataclass
 class ClickHouseEndpoint:
+    """Where the tests' ClickHouse answers; ``process`` is ours unless it runs in a container."""
+
     url: str
     port: int
     process: ManagedProcess
