@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from loguru import logger
 
-from ingest_api.main import create_app
 from ingest_api.config import ApiSettings
+from ingest_api.main import create_app
 from tests.integration.ingest_api.conftest import (
     ADMIN_KEY,
     ANALYST_KEY,
