@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -27,7 +28,7 @@ MAX_EVENT_BYTES = 32 * 1024
 MAX_FUTURE = timedelta(hours=24)
 SCHEMA_VERSION = 1
 
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 
@@ -58,7 +59,7 @@ class AssignmentMetadata(_Metadata):
 
 
 class SubmissionMetadata(AssignmentMetadata):
-    score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    score: Annotated[StrictFloat, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
 
 
 class ChatMetadata(_Metadata):

@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 
 from ingest_api.config import ApiSettings
 from ingest_api.main import create_app
-from ingest_api.routes import reports, users
 from tests.stack import ClickHouseEndpoint, free_port
 
 pytestmark = pytest.mark.anyio
@@ -131,16 +130,7 @@ def report_settings(request: pytest.FixtureRequest) -> Iterator[ApiSettings]:
 
 @pytest.fixture(scope="module")
 def app(report_settings: ApiSettings) -> FastAPI:
-    return _with_reports(create_app(report_settings))
-
-
-def _with_reports(application: FastAPI) -> FastAPI:
-    """The report routers are added here only while main.py lacks them."""
-    served = {getattr(route, "path", None) for route in application.routes}
-    for router in (reports.router, users.router):
-        if not any(getattr(route, "path", None) in served for route in router.routes):
-            application.include_router(router)
-    return application
+    return create_app(report_settings)
 
 
 @pytest.fixture
@@ -253,7 +243,7 @@ async def test_reports_are_503_with_retry_after_when_clickhouse_is_down() -> Non
     settings = ApiSettings(  # type: ignore[call-arg]
         CLICKHOUSE_URL=f"http://127.0.0.1:{free_port()}", PULSE_API_KEYS=KEYS
     )
-    transport = httpx.ASGITransport(app=_with_reports(create_app(settings)))
+    transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://pulse.test") as client:
         response = await client.get(
             "/v1/reports/dau/rolling", headers={"Authorization": f"Bearer {ANALYST_KEY}"}

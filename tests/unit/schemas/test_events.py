@@ -65,3 +65,9 @@ def test_submitted_score_is_bounded() -> None:
     msg = error_of({"event": "assignment.submitted", "user_id": "u", "timestamp": NOW,
                     "metadata": {"assignment_id": "a", "subject": "s", "score": 101}})
     assert msg.startswith("metadata.score")
+
+
+def test_numbers_in_known_metadata_must_be_json_numbers_not_strings() -> None:
+    msg = error_of({"event": "llm.call", "user_id": "u", "timestamp": NOW, "metadata": {
+        "model": "m", "prompt_tokens": 1, "completion_tokens": 1, "cost_usd": "0.5"}})
+    assert msg.startswith("metadata.cost_usd")
