@@ -49,13 +49,24 @@ async def refresh_rolling_dau() -> None:
         logger.warning("rolling DAU not refreshed: {}", exc)
 
 
-@app.timer(settings.lag_interval)
-async def refresh_consumer_lag() -> None:
-    """Set kafka_consumer_lag for each assigned partition: high watermark minus position."""
+async def consumer_lag() -> None:
+    """Set kafka_consumer_lag for each assigned partition: high watermark minus position.
+
+    Right after a rebalance either figure may be unknown (None); that partition waits a tick.
+    """
     consumer = app.consumer
     for tp in consumer.assignment():
         position = await consumer.position(tp)
-        if position is None:
+        highwater = consumer.highwater(tp)
+        if position is None or highwater is None:
             continue
-        lag = max(consumer.highwater(tp) - position, 0)
-        metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
+        metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(highwater - position, 0))
+
+
+@app.timer(settings.lag_interval)
+async def refresh_consumer_lag() -> None:
+    """Keep the lag gauges fresh; a failed refresh must never take the worker down."""
+    try:
+        await consumer_lag()
+    except Exception as exc:  # noqa: BLE001 - a missed refresh is retried next tick
+        logger.warning("consumer lag not refreshed: {}", exc)
