@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from clickhouse.backup import BackupError
 from pulse.local.envfile import ensure_env_file
 
 console = Console()
+BackupAction = Callable[[Any, str, Path, Callable[[str, int], None]], dict[str, int]]
 
 
 def _rows_table(title: str, counts: dict[str, int]) -> Table:
@@ -37,42 +39,36 @@ def forget(user_id: Annotated[str, typer.Argument(help="the user_id to erase")])
     console.print(_rows_table(f"forgot {user_id}", removed))
 
 
-def backup(target: Annotated[Path, typer.Argument(help="a new, empty directory")]) -> None:
-    """Back up every ClickHouse table of the stack into a directory."""
-    from clickhouse.backup import backup as take
+def _transfer(verb: str, path: Path, action: BackupAction) -> None:
+    """Run a backup or restore ``action`` with the writer's client, showing progress per table."""
     from clickhouse.client import writer_client
 
     ensure_env_file()
     client = writer_client()
     try:
-        with console.status("backing up…") as status:
-            counts = take(client, client.database or "pulse", target,
-                          progress=lambda t, n: status.update(f"backed up {t} ({n:,} rows)"))
+        with console.status(f"{verb}…") as status:
+            counts = action(client, client.database or "pulse", path,
+                            lambda t, n: status.update(f"{verb}: {t} ({n:,} rows)"))
     except BackupError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
     finally:
         client.close()
-    console.print(_rows_table(f"backup written to {target}", counts))
+    console.print(_rows_table(f"{verb}: {path}", counts))
+
+
+def backup(target: Annotated[Path, typer.Argument(help="a new, empty directory")]) -> None:
+    """Back up every ClickHouse table of the stack into a directory."""
+    from clickhouse.backup import backup as take
+
+    _transfer("backing up", target, take)
 
 
 def restore(source: Annotated[Path, typer.Argument(help="made by `pulse backup`")]) -> None:
     """Restore a backup into the stack's (empty) ClickHouse database and check the row counts."""
     from clickhouse.backup import restore as load
-    from clickhouse.client import writer_client
 
-    ensure_env_file()
-    client = writer_client()
-    try:
-        with console.status("restoring…") as status:
-            counts = load(client, client.database or "pulse", source,
-                          progress=lambda t, n: status.update(f"restored {t} ({n:,} rows)"))
-    except BackupError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        client.close()
-    console.print(_rows_table(f"restored from {source}", counts))
+    _transfer("restoring", source, load)
 
 
 def register(app: typer.Typer) -> None:
