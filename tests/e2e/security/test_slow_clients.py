@@ -25,23 +25,37 @@ def _open(url: str) -> socket.socket:
 
 
 def _trickle_until_answered(sock: socket.socket, deadline: float) -> bytes:
-    """Send one byte, wait up to 0.2 s for an answer, repeat; the answer's first bytes."""
+    """Send one byte, wait up to 0.2 s for an answer, repeat; then the whole answer."""
     sock.settimeout(0.2)
-    while time.monotonic() < deadline:
+    answer = b""
+    while time.monotonic() < deadline and not answer:
         try:
             sock.sendall(b"[")
             answer = sock.recv(4096)
-            if answer:
-                return answer
         except TimeoutError:
             continue
         except (BrokenPipeError, ConnectionResetError):
             break
+    return answer + _rest(sock, answer)
+
+
+def _rest(sock: socket.socket, answer: bytes) -> bytes:
+    """Read on until the answer's body is complete (headers and body may come in two reads)."""
     sock.settimeout(1)
-    try:
-        return sock.recv(4096)
-    except (TimeoutError, ConnectionResetError):
-        return b""
+    rest = b""
+    while True:
+        head, _, body = (answer + rest).partition(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), None)
+        if length is not None and len(body) >= length:
+            return rest
+        try:
+            chunk = sock.recv(4096)
+        except (TimeoutError, ConnectionResetError):
+            return rest
+        if not chunk:
+            return rest
+        rest += chunk
 
 
 def _rss_bytes(pid: int) -> int:
