@@ -19,11 +19,11 @@ from bench.config import BenchSettings
 from bench.freshness import measure
 from bench.ingest import empty_app, load
 from bench.kafka_perf import producer_performance
+from pulse.kafka_admin import ensure_topics
 from pulse.local.config import StackSettings
 from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
-from pulse.local.topics import create_topics
 from pulse.settings import SharedSettings
 
 SECTIONS = ("ingest", "freshness", "bare_fastapi", "kafka")
@@ -70,7 +70,7 @@ def _run(cfg: BenchSettings, chosen: Collection[str], stack: Stack, node: KafkaN
             )
     if "kafka" in chosen:
         with console.status("Kafka ProducerPerformance…"):
-            asyncio.run(create_topics(node.bootstrap, {"bench.perf": 6}))
+            asyncio.run(ensure_topics(node.bootstrap, {"bench.perf": 6}))
             results["kafka"] = producer_performance(
                 node, "bench.perf", cfg.kafka_records, cfg.record_size
             )

@@ -23,10 +23,10 @@ from bench.kafka_load import consume, produce, workload_messages
 from bench.services import clickhouse_endpoint, kafka_broker, migrated
 from bench.stats import rate, timed
 from clickhouse.client import writer_client
+from pulse.kafka_admin import ensure_topics
 from pulse.local.ports import free_port
 from pulse.local.process import ManagedProcess, StartupError, wait_until
 from pulse.local.stack import http_ok
-from pulse.local.topics import create_topics
 from pulse.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
 
 DATABASE = "pulse"
@@ -97,7 +97,7 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         with kafka_broker(work, PARTITIONS) as bootstrap, \
                 clickhouse_endpoint(work / "clickhouse") as url:
             shared = migrated(url, DATABASE, kafka=bootstrap)
-            asyncio.run(create_topics(bootstrap, {EVENTS_TOPIC: PARTITIONS, DLQ_TOPIC: 1}))
+            asyncio.run(ensure_topics(bootstrap, {EVENTS_TOPIC: PARTITIONS, DLQ_TOPIC: 1}))
             prepare_s, messages = timed(lambda: list(workload_messages(n, cfg.worker_users)))
             produce_s = asyncio.run(produce(bootstrap, EVENTS_TOPIC, messages))
             del messages

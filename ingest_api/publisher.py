@@ -24,8 +24,8 @@ from loguru import logger
 
 from ingest_api.config import ApiSettings
 from ingest_api.exceptions import KafkaUnavailable
-from ingest_api.kafka_admin import ensure_topics
 from ingest_api.metrics import ApiMetrics
+from pulse.kafka_admin import ensure_topics
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from loguru import logger
 
 from pulse.commands import admin, data, stack
 
@@ -11,6 +14,15 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def _human_logs() -> None:
+    """Library log lines reach a person at INFO and above; debug detail stays in services' logs."""
+    logger.remove()
+    logger.add(sys.stderr, level="INFO")
+
+
 stack.register(app)
 data.register(app)
 admin.register(app)

@@ -21,6 +21,7 @@ from string import Template
 
 from loguru import logger
 
+from pulse.kafka_admin import kafka_reachable
 from pulse.local.process import ManagedProcess, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +147,7 @@ class KafkaNode:
 def is_ready(bootstrap: str, timeout: float = 3.0) -> bool:
     """True when a broker at ``bootstrap`` answers a metadata request with at least one broker."""
     with _quiet("aiokafka"):
-        return asyncio.run(_metadata_round_trip(bootstrap, timeout))
+        return asyncio.run(kafka_reachable(bootstrap, timeout))
 
 
 @contextmanager
@@ -159,20 +160,3 @@ def _quiet(name: str) -> Iterator[None]:
         yield
     finally:
         log.setLevel(previous)
-
-
-async def _metadata_round_trip(bootstrap: str, timeout: float) -> bool:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
-    try:
-        await asyncio.wait_for(admin.start(), timeout)
-        cluster = await asyncio.wait_for(admin.describe_cluster(), timeout)
-        return bool(cluster.get("brokers"))
-    except Exception:  # noqa: BLE001 - any failure means "not ready yet"
-        return False
-    finally:
-        try:
-            await admin.close()
-        except Exception:  # noqa: BLE001,S110 - closing a client that never connected
-            pass

@@ -18,7 +18,7 @@ from loguru import logger
 from pulse.local.config import Layout, StackSettings, host_port
 from pulse.local.kafka import KafkaNode, is_ready
 from pulse.local.process import ManagedProcess, StartupError, wait_until
-from pulse.local.topics import ensure_topics
+from pulse.local.topics import ensure_stack_topics
 from pulse.settings import SharedSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +132,7 @@ class Stack:
             how = self._ensure(part)
             on_ready(part, how)
             if part.name == "kafka":
-                ensure_topics(self.shared)
+                ensure_stack_topics(self.shared)
             if part.name == "clickhouse":
                 self.migrate()
 

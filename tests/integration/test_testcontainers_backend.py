@@ -14,7 +14,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from clickhouse.migrate import apply_migrations
-from pulse.local.topics import create_topics
+from pulse.kafka_admin import ensure_topics
 from tests.containers import (
     NO_ENGINE,
     clickhouse_container,
@@ -36,7 +36,7 @@ def test_migrations_run_unchanged_on_a_clickhouse_server_container() -> None:
 
 def test_kafka_container_round_trip() -> None:
     async def round_trip(bootstrap: str) -> list[bytes]:
-        await create_topics(bootstrap, {"tc.check": 1})
+        await ensure_topics(bootstrap, {"tc.check": 1})
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         await producer.send_and_wait("tc.check", b"hello")

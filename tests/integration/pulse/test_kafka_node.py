@@ -5,13 +5,13 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from pulse.kafka_admin import ensure_topics
 from pulse.local.kafka import KafkaNode, is_ready
 from pulse.local.ports import free_port
-from pulse.local.topics import create_topics
 
 
 async def produce_and_read_back(bootstrap: str, topic: str, value: bytes) -> list[bytes]:
-    await create_topics(bootstrap, {topic: 1})
+    await ensure_topics(bootstrap, {topic: 1})
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:

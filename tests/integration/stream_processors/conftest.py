@@ -19,8 +19,8 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
+from pulse.kafka_admin import ensure_topics
 from pulse.local.process import ManagedProcess
-from pulse.local.topics import create_topics
 from pulse.settings import SharedSettings
 from tests.stack import ClickHouseEndpoint, free_port
 
@@ -112,7 +112,7 @@ def pipeline(
         dlq_topic=f"test.events.{tag}.dlq", app_id=f"pulse-test-{tag}",
         data_dir=tmp_path_factory.mktemp(f"pipeline-{tag}"),
     )
-    asyncio.run(create_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
+    asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
     apply_migrations(writer_client("", settings=p.shared()), p.database)
     return p
 

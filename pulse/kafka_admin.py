@@ -1,4 +1,5 @@
-"""Kafka administration the API needs: make sure its topics exist, and check Kafka answers."""
+"""Kafka administration shared by the ingest API and the local tooling: make sure topics exist,
+and check that Kafka answers (a real metadata round trip)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ async def admin_client(bootstrap: str, timeout: float) -> AsyncIterator[AIOKafka
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         request_timeout_ms=int(timeout * 1000),
-        client_id="pulse-ingest-admin",
+        client_id="pulse-admin",
     )
     try:
         await asyncio.wait_for(admin.start(), timeout)
@@ -38,7 +39,7 @@ async def kafka_reachable(bootstrap: str, timeout: float) -> bool:
 
 
 async def ensure_topics(
-    bootstrap: str, topics: dict[str, int], timeout: float, replication: int = 1
+    bootstrap: str, topics: dict[str, int], timeout: float = 10.0, replication: int = 1
 ) -> None:
     """Create each topic of ``{name: partitions}`` that does not exist yet."""
     async with admin_client(bootstrap, timeout) as admin:
