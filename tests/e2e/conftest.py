@@ -61,7 +61,6 @@ def pulse_stack(
     )
     env = {
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
-        "PULSE_EVENTS_PARTITIONS": "4",
         "PULSE_WORKER_APP_ID": f"pulse-e2e-{secrets.token_hex(4)}",
     }
     stack = Stack(shared, settings, extra_env=env)

@@ -89,7 +89,6 @@ def _build(data_dir: Path) -> FaultStack:
     env = {
         **FAULT_ENV,
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer",
-        "PULSE_EVENTS_PARTITIONS": str(PARTITIONS),
         "PULSE_WORKER_APP_ID": f"pulse-faults-{secrets.token_hex(4)}",
     }
     stack = Stack(shared, settings, extra_env=env)

@@ -96,9 +96,7 @@ def observed_stack(
         PULSE_API_PORT=free_port(), PULSE_WORKER_PORT=free_port(), PULSE_READY_TIMEOUT=90,
     )
     env = {
-        **topics,
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
-        "PULSE_EVENTS_PARTITIONS": "2",
         "PULSE_WORKER_APP_ID": f"pulse-obs-{tag}",
         "PULSE_LAG_INTERVAL": "1",
         "PULSE_ROLLING_DAU_INTERVAL": "2",
