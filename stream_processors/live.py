@@ -6,6 +6,8 @@ group, whichever partitions each one owns); users are distinct per window ending
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from loguru import logger
 
 from stream_processors import metrics
@@ -40,13 +42,18 @@ async def rolling_dau() -> dict[str, int]:
     return figures
 
 
+async def refresh(what: str, figures: Callable[[], Awaitable[object]]) -> None:
+    """Run one timer tick; a failed refresh is logged and retried next tick, never fatal."""
+    try:
+        await figures()
+    except Exception as exc:  # noqa: BLE001 - a timer that raises would stop the whole worker
+        logger.warning("{} not refreshed: {}", what, exc)
+
+
 @app.timer(settings.rolling_dau_interval)
 async def refresh_rolling_dau() -> None:
     """Keep the pulse_dau gauges fresh for scrapes of /metrics."""
-    try:
-        await rolling_dau()
-    except Exception as exc:  # noqa: BLE001 - a missed refresh is retried next tick
-        logger.warning("rolling DAU not refreshed: {}", exc)
+    await refresh("rolling DAU", rolling_dau)
 
 
 async def consumer_lag() -> None:
@@ -65,8 +72,5 @@ async def consumer_lag() -> None:
 
 @app.timer(settings.lag_interval)
 async def refresh_consumer_lag() -> None:
-    """Keep the lag gauges fresh; a failed refresh must never take the worker down."""
-    try:
-        await consumer_lag()
-    except Exception as exc:  # noqa: BLE001 - a missed refresh is retried next tick
-        logger.warning("consumer lag not refreshed: {}", exc)
+    """Keep the kafka_consumer_lag gauges fresh."""
+    await refresh("consumer lag", consumer_lag)
