@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run up down status test bench lint audit clean
+.PHONY: help install system-deps run up down status test test-unit bench lint audit clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ status:  ## which parts are running and ready
 
 test: install system-deps  ## the whole test suite against a real Kafka broker and real ClickHouse
 	$(BIN)/pytest
+
+test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under a minute
+	$(BIN)/pytest tests/unit -q
 
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench

@@ -168,10 +168,20 @@ def test_dockerfile_builds_in_stages_and_runs_as_a_non_root_user() -> None:
     assert re.search(r"pip install \.", dockerfile)
 
 
-def test_docker_compose_accepts_the_file() -> None:
+def compose_command() -> list[str] | None:
+    """Debian's ``docker-compose``, else the ``docker compose`` plugin; None when neither exists."""
+    standalone = shutil.which("docker-compose")
+    if standalone is not None:
+        return [standalone]
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"],
-                                        capture_output=True).returncode != 0:
-        pytest.skip("the docker compose plugin is not installed here; structure checked above")
-    run_tool([docker, "compose", "-f", str(REPO / "docker-compose.yml"), "config", "--quiet"],
-             cwd=REPO)
+    if docker is not None and subprocess.run([docker, "compose", "version"],
+                                             capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    return None
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    compose = compose_command()
+    if compose is None:
+        pytest.skip("neither docker-compose nor the compose plugin is installed; structure checked")
+    run_tool([*compose, "-f", str(REPO / "docker-compose.yml"), "config", "--quiet"], cwd=REPO)
