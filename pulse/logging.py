@@ -1,14 +1,16 @@
 """Structured logging shared by every Pulse service: one JSON object per line on stderr.
 
-Each line holds ``timestamp``, ``level``, ``message``, ``service`` and ``request_id``; the request
-id comes from :data:`request_id_var`, which the ingest API sets for the duration of a request (a
-worker may set it while it handles a message). Extra fields bound with ``logger.bind`` are kept.
+Each line holds ``timestamp``, ``level``, ``message``, ``service`` and ``request_id`` (and, for an
+exception, ``exception`` and its full ``traceback``); the request id comes from
+:data:`request_id_var`, which the ingest API sets for the duration of a request (a worker may set
+it while it handles a message). Extra fields bound with ``logger.bind`` are kept.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from contextvars import ContextVar
 from typing import Any
 
@@ -37,13 +39,15 @@ def _to_json(record: Any, service: str) -> str:
     }
     line.update({k: v for k, v in extra.items() if k not in _RESERVED})
     if record["exception"] is not None:
-        exc_type, exc, _ = record["exception"]
+        exc_type, exc, tb = record["exception"]
         line["exception"] = f"{getattr(exc_type, '__name__', exc_type)}: {exc}"
+        line["traceback"] = "".join(traceback.format_exception(exc_type, exc, tb))
     return orjson.dumps(line, default=str).decode()
 
 
 def _line_format(_: Any) -> str:
-    # A callable format: loguru then appends no traceback (the JSON holds the exception).
+    # A callable format: loguru then appends no traceback of its own; the JSON line carries the
+    # exception and its whole traceback (``traceback``) so one line stays one JSON object.
     return "{extra[_json]}\n"
 
 

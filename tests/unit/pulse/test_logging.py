@@ -57,6 +57,20 @@ def test_bound_extras_and_exceptions_are_kept(lines: io.StringIO) -> None:
     assert line["exception"] == "ValueError: boom"
 
 
+def test_an_exception_line_carries_its_whole_traceback(lines: io.StringIO) -> None:
+    def inner() -> None:
+        raise KeyError("deep")
+
+    try:
+        inner()
+    except KeyError:
+        logger.exception("crashed")
+    [line] = records(lines)
+    traceback_text = str(line["traceback"])
+    assert traceback_text.startswith("Traceback (most recent call last)")
+    assert "in inner" in traceback_text and "KeyError: 'deep'" in traceback_text
+
+
 def test_standard_library_logging_goes_through_the_same_sink(lines: io.StringIO) -> None:
     logging.getLogger("aiokafka").warning("from the stdlib")
     [line] = records(lines)
