@@ -88,7 +88,7 @@ def judge(
             verdicts.reject(index, "too_large", error)
             continue
         try:
-            event = Event.model_validate(item)
+            event = Event.model_validate(item, context={"now": received_at})
         except ValidationError as exc:
             verdicts.reject(index, "validation", describe_errors(exc))
             continue

@@ -20,12 +20,16 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 EVENT_NAME_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 MAX_EVENT_BYTES = 32 * 1024
 MAX_FUTURE = timedelta(hours=24)
+MIN_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+TIMESTAMP_RANGE = "must be between 1970-01-01T00:00:00Z and 24 h from now"
 SCHEMA_VERSION = 1
 
 NonNegativeFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
@@ -36,6 +40,23 @@ Identifier = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 def _printable(value: str) -> str:
     if not value.isprintable():
         raise ValueError("must contain printable characters only")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    """``value`` in UTC (naive counts as UTC); ValueError when UTC cannot hold it (year 0/10000)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"is out of range in UTC: {TIMESTAMP_RANGE}") from None
+
+
+def _representable(value: datetime) -> datetime:
+    """Refuse what UTC or the store cannot hold: before the Unix epoch, or off the calendar."""
+    if _in_utc(value) < MIN_TIMESTAMP:
+        raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
     return value
 
 
@@ -110,15 +131,30 @@ class Event(BaseModel):
     event_id: UUID | None = None
     event: Annotated[StrictStr, Field(pattern=EVENT_NAME_PATTERN, max_length=128)]
     user_id: UserId
-    timestamp: AwareDatetime
+    timestamp: Annotated[
+        AwareDatetime,
+        AfterValidator(_representable),
+        Field(
+            description="event time, RFC 3339 with an offset, from 1970-01-01T00:00:00Z to at "
+            "most 24 h after the server's clock"
+        ),
+    ]
     source: Annotated[StrictStr, Field(max_length=64)] | None = None
     session_id: Annotated[StrictStr, Field(max_length=128)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("timestamp")
+    @classmethod
+    def _not_too_far_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """At most 24 h after "now": the ``now`` of the validation context, else the clock."""
+        context = info.context if isinstance(info.context, dict) else {}
+        now = context.get("now") or datetime.now(UTC)
+        if _in_utc(value) - now > MAX_FUTURE:
+            raise ValueError(f"is more than 24 h in the future: {TIMESTAMP_RANGE}")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Event:
-        if self.timestamp - datetime.now(UTC) > MAX_FUTURE:
-            raise ValueError("timestamp: more than 24 h in the future")
         schema = KNOWN_EVENTS.get(self.event)
         if schema is not None:
             try:
@@ -137,12 +173,19 @@ class EventRecord(BaseModel):
     event_id: UUID
     event: str
     user_id: str
-    timestamp: datetime
-    received_at: datetime
+    timestamp: Annotated[datetime, AfterValidator(_representable)]
+    received_at: Annotated[datetime, AfterValidator(_in_utc)]
     source: str | None = None
     session_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     request_id: str | None = None
+
+    @model_validator(mode="after")
+    def _not_too_far_after_receipt(self) -> EventRecord:
+        # Relative to receipt, not to the clock: a replay of old records must still decode.
+        if _in_utc(self.timestamp) - _in_utc(self.received_at) > MAX_FUTURE:
+            raise ValueError("timestamp: must be at most 24 h after received_at")
+        return self
 
     @classmethod
     def from_event(

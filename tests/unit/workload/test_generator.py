@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -33,9 +33,9 @@ def test_every_valid_event_validates_and_every_invalid_one_is_rejected(
     for sent in messy:
         if sent.kind == "invalid":
             with pytest.raises(ValidationError):
-                Event.model_validate(sent.event)
+                Event.model_validate(sent.event, context={"now": NOW})
         else:
-            Event.model_validate(sent.event)
+            Event.model_validate(sent.event, context={"now": NOW})
 
 
 def test_events_cover_the_platform() -> None:
@@ -65,6 +65,16 @@ def test_default_window_is_the_last_days_ending_now() -> None:
 def test_events_knob_gives_about_that_many_events() -> None:
     count = sum(1 for _ in generate(small(events=5000)))
     assert 4500 <= count <= 5500
+
+
+def test_the_stream_depends_on_the_configured_now_not_the_wall_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_WORKLOAD_NOW", NOW.isoformat())
+    from_env = WorkloadConfig(users=150, rate=0.1, seed=7)
+
+    assert from_env.now == NOW
+    assert list(generate(from_env)) == list(generate(small()))
 
 
 def test_limit_stops_after_exactly_that_many_events() -> None:
@@ -124,6 +134,5 @@ def test_shaping_changes_delivery_but_not_the_accepted_events(messy: list[Sent])
     assert shaped.subject_usage_daily == plain.subject_usage_daily
 
 
-def test_valid_events_are_never_in_the_future() -> None:
-    now = datetime.now(UTC)
-    assert all(parse_timestamp(e["timestamp"]) <= now for e in generate(small()))
+def test_valid_events_are_never_after_the_configured_now() -> None:
+    assert all(parse_timestamp(e["timestamp"]) <= NOW for e in generate(small()))
