@@ -51,9 +51,15 @@ class GzipLimiter:
         self._out = bytearray()
 
     def feed(self, chunk: bytes) -> None:
-        """Inflate one chunk of compressed input; raise :class:`BodyTooLarge` past the limit."""
+        """Inflate one chunk of compressed input; raise :class:`BodyTooLarge` past the limit.
+
+        A body of several gzip members (RFC 1952 allows it; ``cat a.gz b.gz``) is read whole:
+        each member's output follows the previous one's, under the same limit.
+        """
         data = chunk
-        while data and not self._inflater.eof:
+        while data:
+            if self._inflater.eof:
+                self._inflater = zlib.decompressobj(_GZIP_WBITS)
             room = self._limit + 1 - len(self._out)
             try:
                 self._out += self._inflater.decompress(data, room)
@@ -61,7 +67,7 @@ class GzipLimiter:
                 raise InvalidBody(f"body is not valid gzip: {exc}") from None
             if len(self._out) > self._limit:
                 raise _too_large(self._limit)
-            data = self._inflater.unconsumed_tail
+            data = self._inflater.unconsumed_tail or self._inflater.unused_data
 
     def finish(self) -> bytes:
         """The whole inflated body; :class:`InvalidBody` if the gzip stream was cut short."""

@@ -11,10 +11,10 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from ingest_api.event_ids import event_id_of
+from ingest_api.event_ids import canonical_json, event_id_of
 from schemas import KNOWN_EVENTS, MAX_EVENT_BYTES, Event, EventRecord, describe_errors
 
-RejectReason = Literal["validation", "too_large", "not_an_object"]
+RejectReason = Literal["validation", "too_large", "not_an_object", "duplicate_conflict"]
 
 
 class EventResult(BaseModel):
@@ -67,6 +67,13 @@ def _size_error(item: Any) -> str | None:
     return None
 
 
+def _conflict(first: int) -> str:
+    return (
+        f"event_id: duplicates item {first} of this request with different content; give this "
+        "event its own event_id, or send the same content"
+    )
+
+
 def judge(
     items: list[Any],
     received_at: datetime,
@@ -76,10 +83,11 @@ def judge(
     """Validate every item with :class:`schemas.Event`; accepted ones become records.
 
     ``pseudonymise`` replaces each valid event's ``user_id`` before its id is derived and its
-    record is made, so no record carries the raw id.
+    record is made, so no record carries the raw id. An ``event_id`` seen earlier in the batch
+    is accepted again (published once) when the content is the same, rejected when it differs.
     """
     verdicts = Verdicts()
-    seen: set[UUID] = set()
+    seen: dict[UUID, tuple[int, bytes]] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             verdicts.reject(index, "not_an_object", "event must be a JSON object")
@@ -94,11 +102,17 @@ def judge(
             continue
         if pseudonymise is not None:
             event = event.model_copy(update={"user_id": pseudonymise(event.user_id)})
-        event_id = event_id_of(event)
-        verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
+        event_id, content = event_id_of(event), canonical_json(event)
         if event_id in seen:
-            continue  # a copy within the batch: accepted (idempotent), published once
-        seen.add(event_id)
+            first, first_content = seen[event_id]
+            if content != first_content:
+                verdicts.reject(index, "duplicate_conflict", _conflict(first))
+                continue
+            # a copy within the batch: accepted (idempotent), published once
+            verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
+            continue
+        seen[event_id] = (index, content)
+        verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
         verdicts.records.append(EventRecord.from_event(event, event_id, received_at, request_id))
     return verdicts
 

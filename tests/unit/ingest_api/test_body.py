@@ -145,3 +145,44 @@ def test_declared_length_over_the_limit_is_refused_before_reading() -> None:
 def test_declared_length_that_is_not_a_number_is_invalid() -> None:
     with pytest.raises(InvalidBody, match="Content-Length"):
         check_declared_length("lots", 1024, gzipped=False)
+
+
+def test_a_body_of_two_gzip_members_is_read_whole() -> None:
+    limiter = GzipLimiter(limit=1000)
+    limiter.feed(gzip.compress(b'[{"a": 1},') + gzip.compress(b'{"b": 2}]'))
+    assert limiter.finish() == b'[{"a": 1},{"b": 2}]'
+
+
+def test_gzip_members_split_anywhere_across_chunks_are_read_whole() -> None:
+    body = gzip.compress(b"x" * 300) + gzip.compress(b"") + gzip.compress(b"y" * 300)
+    for cut in range(1, len(body)):
+        limiter = GzipLimiter(limit=1000)
+        limiter.feed(body[:cut])
+        limiter.feed(body[cut:])
+        assert limiter.finish() == b"x" * 300 + b"y" * 300
+
+
+def test_the_limit_counts_every_member_together() -> None:
+    limiter = GzipLimiter(limit=1000)
+    limiter.feed(gzip.compress(b"x" * 600))
+    with pytest.raises(BodyTooLarge):
+        limiter.feed(gzip.compress(b"y" * 600))
+
+
+def test_a_second_member_that_is_a_bomb_is_refused_without_being_inflated() -> None:
+    limiter = GzipLimiter(limit=1024 * 1024)
+    with pytest.raises(BodyTooLarge):
+        limiter.feed(gzip.compress(b"[]") + gzip_bomb(64 * 1024 * 1024))
+
+
+def test_garbage_after_a_gzip_member_is_invalid_not_ignored() -> None:
+    limiter = GzipLimiter(limit=1000)
+    with pytest.raises(InvalidBody, match="not valid gzip"):
+        limiter.feed(gzip.compress(b"[]") + b"trailing junk")
+
+
+def test_a_truncated_second_member_is_invalid() -> None:
+    limiter = GzipLimiter(limit=1000)
+    limiter.feed(gzip.compress(b"[]") + gzip.compress(b"x" * 100)[:-6])
+    with pytest.raises(InvalidBody, match="truncated"):
+        limiter.finish()

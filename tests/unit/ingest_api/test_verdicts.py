@@ -84,3 +84,53 @@ def test_integer_beyond_64_bits_is_rejected_alone_not_a_crash() -> None:
     verdicts = judge([custom, viewed("ok")], NOW, None)
     assert "64 bits" in (verdicts.results[0].error or "")
     assert len(verdicts.records) == 1
+
+
+def test_same_event_id_with_different_content_is_rejected_naming_the_first_item() -> None:
+    event_id = "0b6c6f0e-6f0a-4c47-9a3e-5f1b1f0f4a11"
+    first, other = viewed() | {"event_id": event_id}, viewed("b") | {"event_id": event_id}
+    verdicts = judge([viewed("c"), first, first, other], NOW, None)
+
+    assert [r.status for r in verdicts.results] == ["accepted", "accepted", "accepted", "rejected"]
+    assert verdicts.results[3].error == (
+        "event_id: duplicates item 1 of this request with different content; give this event "
+        "its own event_id, or send the same content"
+    )
+    assert verdicts.rejected_reasons == ["duplicate_conflict"]
+    assert [r.user_id for r in verdicts.records] == ["c", "student-42"]
+
+
+def test_same_instant_written_with_another_offset_is_the_same_content() -> None:
+    event_id = "0b6c6f0e-6f0a-4c47-9a3e-5f1b1f0f4a11"
+    utc = viewed() | {"event_id": event_id}
+    local = utc | {"timestamp": "2026-11-20T15:03:07.120+01:00"}
+    verdicts = judge([utc, local], NOW, None)
+    assert not verdicts.rejected_reasons and len(verdicts.records) == 1
+
+
+def test_one_unrepresentable_timestamp_in_1000_rejects_that_item_alone() -> None:
+    items = [viewed(f"u-{i}") for i in range(1000)]
+    items[500]["timestamp"] = "0001-01-01T00:30:00+01:00"
+    verdicts = judge(items, NOW, None)
+
+    assert verdicts.rejected_reasons == ["validation"]
+    assert verdicts.results[500].status == "rejected"
+    assert (verdicts.results[500].error or "").startswith("timestamp: is out of range in UTC")
+    assert len(verdicts.records) == 999
+
+
+def test_a_1969_timestamp_is_rejected_alone_with_the_range() -> None:
+    verdicts = judge([viewed() | {"timestamp": "1969-12-31T23:59:59Z"}, viewed("b")], NOW, None)
+    assert verdicts.results[0].error == (
+        "timestamp: is before 1970-01-01T00:00:00Z: must be between 1970-01-01T00:00:00Z and "
+        "24 h from now"
+    )
+    assert len(verdicts.records) == 1
+
+
+def test_the_future_bound_is_24_h_after_receipt() -> None:
+    edge = viewed() | {"timestamp": "2026-11-21T15:00:00Z"}
+    beyond = viewed("b") | {"timestamp": "2026-11-21T15:00:00.001Z"}
+    verdicts = judge([edge, beyond], NOW, None)
+    assert [r.status for r in verdicts.results] == ["accepted", "rejected"]
+    assert "24 h in the future" in (verdicts.results[1].error or "")
