@@ -28,6 +28,8 @@ HTTP_BUCKETS = (
     5.0,
     10.0,
 )
+# Any string can arrive as an HTTP method; the label keeps the standard ones, others are "other".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 KAFKA_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -77,6 +79,12 @@ class ApiMetrics:
         )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one answered request and its duration."""
+        """Count one answered request and its duration (unknown methods as ``other``)."""
+        method = method_label(method)
         self.http_requests.labels(SERVICE, method, route, str(status)).inc()
         self.http_response_time.labels(SERVICE, method, route).observe(seconds)
+
+
+def method_label(method: str) -> str:
+    """The ``method`` label: a standard HTTP method, else ``other`` (labels stay bounded)."""
+    return method if method in KNOWN_METHODS else "other"

@@ -36,3 +36,28 @@ async def test_metrics_count_requests_events_and_kafka_commits(client: httpx.Asy
     assert "kafka_produce_errors_total 0.0" in text
     assert "process_cpu_seconds_total" in text
     assert "process_resident_memory_bytes" in text
+
+
+async def test_any_method_string_counts_as_a_bounded_label(client: httpx.AsyncClient) -> None:
+    for method in ("BREW", "X-RANDOM-1", "X-RANDOM-2"):
+        await client.request(method, "/v1/events", headers=auth())
+    await client.request("PUT", "/v1/events", headers=auth())
+
+    text = (await client.get("/metrics")).text
+    assert 'method="other",route="/v1/events",service="ingest_api",status="405"} 3.0' in text
+    assert 'method="PUT",route="/v1/events",service="ingest_api",status="405"} 1.0' in text
+    assert "BREW" not in text and "X-RANDOM" not in text
+
+
+async def test_free_form_event_names_share_one_custom_label(client: httpx.AsyncClient) -> None:
+    customs = [viewed(event=f"custom.name_{i}", metadata={}) for i in range(50)]
+    response = await client.post(
+        "/v1/events",
+        content=orjson.dumps(customs),
+        headers={"Content-Type": "application/json", **auth()},
+    )
+    assert response.json()["accepted"] == 50
+
+    text = (await client.get("/metrics")).text
+    assert 'pulse_events_accepted_total{event="custom"} 50.0' in text
+    assert "custom.name_" not in text
