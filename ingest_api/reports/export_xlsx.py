@@ -14,6 +14,8 @@ from anyio import to_thread
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ingest_api.reports.cells import safe_text
+
 # Rows of one sheet, header included (Excel's limit).
 MAX_SHEET_ROWS = 1_048_576
 CHUNK_BYTES = 256 * 1024
@@ -23,6 +25,8 @@ def _cell(value: Any) -> Any:
     # Excel has no time zones: timestamps are written as naive UTC (the header says so).
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return safe_text(value)
     return value
 
 
