@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from clickhouse_connect.driver.client import Client
 
 TABLES_WITH_USERS = """
@@ -12,8 +14,12 @@ WHERE c.database = {db:String} AND c.name = 'user_id' AND t.engine LIKE '%MergeT
 ORDER BY c.table
 """
 
-COUNT_USER = "SELECT count() FROM {db:Identifier}.{t:Identifier} WHERE user_id = {u:String}"
-DELETE_USER = "ALTER TABLE {db:Identifier}.{t:Identifier} DELETE WHERE user_id = {u:String}"
+COUNT_USER = (
+    "SELECT count() FROM {db:Identifier}.{t:Identifier} WHERE user_id IN {ids:Array(String)}"
+)
+DELETE_USER = (
+    "ALTER TABLE {db:Identifier}.{t:Identifier} DELETE WHERE user_id IN {ids:Array(String)}"
+)
 
 
 def user_tables(client: Client, database: str) -> list[str]:
@@ -22,15 +28,30 @@ def user_tables(client: Client, database: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def forget_user(client: Client, database: str, user_id: str) -> dict[str, int]:
+def stored_ids(user_id: str, pseudonymise: Callable[[str], str] | None) -> list[str]:
+    """The ids ``user_id`` may be stored under: its pseudonym (when on), and the raw id, which
+    rows written before pseudonymisation was switched on still carry."""
+    if pseudonymise is None:
+        return [user_id]
+    return sorted({pseudonymise(user_id), user_id})
+
+
+def forget_user(
+    client: Client,
+    database: str,
+    user_id: str,
+    pseudonymise: Callable[[str], str] | None = None,
+) -> dict[str, int]:
     """Delete every row of ``user_id`` from every storage table; return rows removed per table.
 
-    Rows are counted before the delete; the delete is synchronous (``mutations_sync=2``), so when
-    this returns the user is gone from every view too.
+    With ``pseudonymise`` (the API's HMAC under ``PULSE_PSEUDONYMISE_KEY``), the rows stored
+    under the user's pseudonym go too. Rows are counted before the delete; the delete is
+    synchronous (``mutations_sync=2``), so when this returns the user is gone from every view.
     """
+    ids = stored_ids(user_id, pseudonymise)
     removed: dict[str, int] = {}
     for table in user_tables(client, database):
-        params = {"db": database, "t": table, "u": user_id}
+        params = {"db": database, "t": table, "ids": ids}
         count = int(client.command(COUNT_USER, parameters=params))
         if count:
             client.command(DELETE_USER, parameters=params, settings={"mutations_sync": 2})

@@ -26,17 +26,31 @@ def _rows_table(title: str, counts: dict[str, int]) -> Table:
 
 
 def forget(user_id: Annotated[str, typer.Argument(help="the user_id to erase")]) -> None:
-    """Remove a user from every table and say how many rows went."""
+    """Remove a user from every table and say how many rows went.
+
+    With ``PULSE_PSEUDONYMISE_KEY`` set, the tables hold the user's pseudonym, not the raw id:
+    the same HMAC the API applies finds those rows (and any raw-id rows from before).
+    """
     from clickhouse.client import writer_client
     from clickhouse.privacy import forget_user
+    from ingest_api.config import ApiSettings
+    from ingest_api.pseudonyms import Pseudonymiser
 
     ensure_env_file()
-    client = writer_client()
+    settings = ApiSettings()  # type: ignore[call-arg]
+    pseudonymise = Pseudonymiser(settings.pseudonymise_key)
+    client = writer_client(settings=settings)
     try:
-        removed = forget_user(client, client.database or "pulse", user_id)
+        removed = forget_user(
+            client,
+            client.database or "pulse",
+            user_id,
+            pseudonymise if pseudonymise.enabled else None,
+        )
     finally:
         client.close()
-    console.print(_rows_table(f"forgot {user_id}", removed))
+    stored = " (and its pseudonym)" if pseudonymise.enabled else ""
+    console.print(_rows_table(f"forgot {user_id}{stored}", removed))
 
 
 def _transfer(verb: str, path: Path, action: BackupAction) -> None:
