@@ -22,17 +22,28 @@ router = APIRouter(prefix="/v1", tags=["events"])
 
 DESCRIPTION = """
 Send one event (a JSON object) or a JSON array of at most 1000 events; the body may be at most
-1 MiB once `Content-Encoding: gzip` (optional) is undone. Each event is validated on its own:
-the answer (202) gives a verdict per item, by its index in the body; rejected events carry an
-error saying which field to fix. A 202 means every accepted event is durably in Kafka; a 503
-means none of this request's events was stored (retry it after `Retry-After` seconds).
+1 MiB once `Content-Encoding: gzip` (optional) is undone. A gzip body of several members (as
+`cat a.gz b.gz` makes) is read whole, every member counting towards the 1 MiB. Each event is
+validated on its own and may be at most 32 KiB: the answer (202) gives a verdict per item, by
+its index in the body; rejected events carry an error saying which field to fix, and never
+sink the other events of the batch. A 202 means every accepted event is durably in Kafka
+(acks=all); a 503 means none of this request's events was stored (retry it after
+`Retry-After` seconds).
+
+**Event time.** `timestamp` is RFC 3339 with an offset, from `1970-01-01T00:00:00Z` to at most
+24 h after the moment the server received the request. An event outside that range, or with a
+time that UTC cannot hold (year 1 with a positive offset, year 9999 with a negative one), is
+rejected by itself: `timestamp: ... must be between 1970-01-01T00:00:00Z and 24 h from now`.
+Fractions of a second are kept to the microsecond.
 
 **Event ids.** An event sent without `event_id` gets one from the server: a UUIDv5 of its
 canonical content (`event`, `user_id`, `timestamp` in UTC, `source`, `session_id`,
 `metadata`). Retrying the same batch after a timeout therefore yields the same ids, and Pulse
-stores each `event_id` once, so retries are safe. Two items of one request with the same id: the
-second is rejected. Known event names validate their metadata strictly; other names are custom
-events with free-form metadata.
+stores each `event_id` once, so retries are safe. Two items of one request with the same
+`event_id`: with the same content, both are accepted and the event is stored once; with
+different content, the later item is rejected (`event_id: duplicates item N of this request
+with different content`). Known event names validate their metadata strictly; other names are
+custom events with free-form metadata.
 """
 
 
@@ -71,10 +82,20 @@ def _count(state: State, verdicts: Verdicts) -> None:
     description=DESCRIPTION,
     openapi_extra={"requestBody": _request_body_schema()},
     responses={
-        400: error("The body is not UTF-8 JSON, not gzip as announced, or not an object/array."),
+        202: {
+            "description": "Every item has a verdict (`results`, by index); the accepted ones "
+            "are durably in Kafka. Rejected items say which field to fix."
+        },
+        400: error(
+            "The body is not UTF-8 JSON, not gzip as announced (corrupt, truncated, or bytes "
+            "after a member that are not another gzip member), or not an object/array."
+        ),
         **AUTH_ERRORS,
         408: error("The body did not arrive within PULSE_API_BODY_TIMEOUT_S (30 s)."),
-        413: error("The body is over 1 MiB (after gzip) or holds more than 1000 events."),
+        413: error(
+            "The body is over 1 MiB (after gzip, all members together) or holds more than "
+            "1000 events."
+        ),
         415: error("Content-Type is not application/json, or the encoding is not gzip."),
         503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
     },

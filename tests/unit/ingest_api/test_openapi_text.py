@@ -1,0 +1,40 @@
+"""The OpenAPI text of ``POST /v1/events`` states what the code enforces."""
+
+from typing import Any
+
+import pytest
+
+from ingest_api.config import ApiSettings
+from ingest_api.main import create_app
+
+
+@pytest.fixture(scope="module")
+def operation() -> dict[str, Any]:
+    app = create_app(ApiSettings(PULSE_API_KEYS="k:producer"))  # type: ignore[call-arg]
+    return app.openapi()["paths"]["/v1/events"]["post"]
+
+
+def test_every_status_the_route_answers_is_documented(operation: dict[str, Any]) -> None:
+    assert {"202", "400", "401", "403", "408", "413", "415", "429", "503"} <= set(
+        operation["responses"]
+    )
+    assert "Successful Response" not in operation["responses"]["202"]["description"]
+
+
+def test_the_description_states_limits_time_range_and_duplicate_rule(
+    operation: dict[str, Any],
+) -> None:
+    text = " ".join(operation["description"].split())
+    for promise in (
+        "at most 1000 events", "1 MiB", "several members", "32 KiB",
+        "from `1970-01-01T00:00:00Z` to at most 24 h after",
+        "with the same content, both are accepted and the event is stored once",
+        "with different content, the later item is rejected",
+    ):  # fmt: skip
+        assert promise in text, promise
+
+
+def test_the_event_schema_states_the_timestamp_range(operation: dict[str, Any]) -> None:
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    stamp = body["oneOf"][0]["properties"]["timestamp"]
+    assert "1970-01-01T00:00:00Z" in stamp["description"]
