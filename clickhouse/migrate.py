@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from string import Template
 
 from clickhouse_connect.driver.client import Client
 from loguru import logger
+
+from clickhouse.rollups import ROLLUP_TABLES, rebuild_statements
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_RETENTION_DAYS = 90
@@ -128,4 +131,23 @@ def apply_migrations(
         )
         logger.info("applied migration {} to {}", migration.name, database)
         done.append(migration.name)
+    if any(name.endswith(ROLLUP_MIGRATION_SUFFIXES) for name in done):
+        backfill_rollups(client, database)
     return done
+
+
+# The migrations that create a rollup table: applying one to an existing stack backfills it from
+# the facts already stored, so the answers before and after the upgrade are the same.
+ROLLUP_MIGRATION_SUFFIXES = tuple(f"_create_{table}" for table in ROLLUP_TABLES)
+
+
+def backfill_rollups(
+    client: Client, database: str, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Recompute every rollup of ``database`` from its facts; ``progress(done, total)``."""
+    statements = rebuild_statements(database)
+    for index, statement in enumerate(statements, 1):
+        client.command(statement)
+        if progress is not None:
+            progress(index, len(statements))
+    logger.info("rollups of {} rebuilt from the facts", database)

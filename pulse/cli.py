@@ -7,7 +7,7 @@ import sys
 import typer
 from loguru import logger
 
-from pulse.commands import admin, data, stack
+from pulse.commands import admin, data, dlq, rollups, stack
 
 app = typer.Typer(
     help="Pulse: event-streaming analytics for learning platforms.",
@@ -26,6 +26,8 @@ def _human_logs() -> None:
 stack.register(app)
 data.register(app)
 admin.register(app)
+rollups.register(app)
+dlq.register(app)
 
 if __name__ == "__main__":
     app()

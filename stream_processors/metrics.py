@@ -45,6 +45,14 @@ SINK_RETRIES = Counter(
     "sink_write_retries", "Failed ClickHouse inserts that were retried", ["table"],
     registry=REGISTRY,
 )
+ROLLUP_REFRESH_LATENCY = Histogram(
+    "rollup_refresh_latency_seconds",
+    "Duration of recomputing the rollup keys of one stored batch, retries included",
+    registry=REGISTRY,
+)
+ROLLUP_REFRESH_RETRIES = Counter(
+    "rollup_refresh_retries", "Failed rollup recomputes that were retried", registry=REGISTRY,
+)
 DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
 )

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from faust import StreamT
 from faust.types import Message
 
+from clickhouse.rollups import TouchedKeys
 from schemas.events import EventRecord
 from stream_processors.app import app, settings, shared
 from stream_processors.decoding import Undecodable
+from stream_processors.rollup_refresh import RollupRefresher
 from stream_processors.rows import COLUMNS, Row
 from stream_processors.sink import Backoff, ClickHouseWriter, Sink
 
@@ -42,10 +44,18 @@ class Projection:
 writer = ClickHouseWriter(app.clickhouse.get, shared.clickhouse_database)
 
 
+def _backoff() -> Backoff:
+    return Backoff(settings.sink_retry_min_seconds, settings.sink_retry_max_seconds)
+
+
 def new_sink(*tables: str) -> Sink:
     """A sink for ``tables`` writing through the worker's shared ClickHouse writer."""
-    backoff = Backoff(settings.sink_retry_min_seconds, settings.sink_retry_max_seconds)
-    return Sink(writer, {table: COLUMNS[table] for table in tables}, backoff)
+    return Sink(writer, {table: COLUMNS[table] for table in tables}, _backoff())
+
+
+def new_refresher() -> RollupRefresher:
+    """Recomputes the rollup keys of each stored batch through the shared ClickHouse client."""
+    return RollupRefresher(app.clickhouse.get, shared.clickhouse_database, _backoff())
 
 
 async def store_batches(
@@ -54,19 +64,28 @@ async def store_batches(
     to_rows: RowMapper,
     on_undecodable: OnUndecodable | None = None,
     on_stored: OnStored | None = None,
+    refresher: RollupRefresher | None = None,
 ) -> None:
-    """Consume ``stream`` in batches of ``PULSE_SINK_MAX_ROWS`` or ``PULSE_SINK_MAX_SECONDS``."""
+    """Consume ``stream`` in batches of ``PULSE_SINK_MAX_ROWS`` or ``PULSE_SINK_MAX_SECONDS``.
+
+    With a ``refresher``, the rollup keys a batch touched are recomputed after its facts are
+    stored and before it is acknowledged.
+    """
     async for events in stream.noack_take(settings.sink_max_rows, within=settings.sink_max_seconds):
         records: list[EventRecord] = []
+        touched = TouchedKeys()
         for event in events:
             value = event.value
             if isinstance(value, EventRecord):
                 records.append(value)
                 for table, row in to_rows(value, event.message):
                     sink.add(table, row)
+                    touched.add(table, row)
             elif on_undecodable is not None and isinstance(value, Undecodable):
                 await on_undecodable(event.message, value)
         await sink.flush()
+        if refresher is not None:
+            await refresher.refresh(touched)
         if on_stored is not None:
             on_stored(records)
         for event in events:

@@ -21,7 +21,12 @@ from stream_processors.agents import (
     llm_usage,
     subject_usage,
 )
-from stream_processors.agents.batching import Projection, new_sink, store_batches
+from stream_processors.agents.batching import (
+    Projection,
+    new_refresher,
+    new_sink,
+    store_batches,
+)
 from stream_processors.app import app
 from stream_processors.dlq import dead_letter
 from stream_processors.rows import Row
@@ -48,6 +53,7 @@ def on_stored(records: list[EventRecord]) -> None:
 
 @app.agent(events_topic)
 async def project_events(stream: StreamT) -> None:
-    """Store each batch in every fact table, then acknowledge it."""
+    """Store each batch in every fact table, refresh the rollups it touched, then acknowledge."""
     sink = new_sink(*(projection.table for projection in PROJECTIONS))
-    await store_batches(stream, sink, all_rows, on_undecodable=dead_letter, on_stored=on_stored)
+    await store_batches(stream, sink, all_rows, on_undecodable=dead_letter, on_stored=on_stored,
+                        refresher=new_refresher())

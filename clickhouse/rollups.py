@@ -1,0 +1,204 @@
+"""Rollups: the compact tables behind the contract's aggregate views, kept exact by recompute.
+
+After a batch of facts is stored, the worker knows which keys it touched: days (``dau``),
+(day, user, model) (``llm_usage_daily``), (day, subject) (``subject_usage_daily``) and
+(user, assignment) pairs (``assignment_time``). :func:`refresh_statements` recomputes exactly
+those keys from the deduplicated facts and writes their *absolute* values, versioned by
+ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this is exact:
+
+- a replay (redelivery after a crash, a resent event) recomputes the same value: nothing doubles;
+- the newest recompute of a key started after every fact insert that touched it had finished
+  (each insert is followed by its own recompute), so the highest version has read them all;
+- a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it.
+
+Work per batch is bounded by the keys it touched, never by the history. :func:`rebuild_statements`
+recomputes everything (backfill after the upgrade, or after a restore), one slice at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from clickhouse_connect.driver.binding import finalize_query
+
+ROLLUP_TABLES = ("dau_rollup", "llm_usage_rollup", "subject_usage_rollup", "assignment_time_rollup")
+KEYS_PER_STATEMENT = 2000
+_VERSION = "toUnixTimestamp64Micro(now64(6))"
+
+
+@dataclass
+class TouchedKeys:
+    """The rollup keys that a set of fact rows touched."""
+
+    days: set[date] = field(default_factory=set)
+    llm: set[tuple[date, str, str]] = field(default_factory=set)
+    subjects: set[tuple[date, str]] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, table: str, row: Sequence[Any]) -> None:
+        """Note the keys of one fact row (columns as in ``stream_processors.rows.COLUMNS``)."""
+        if table == "dau_users":
+            self.days.add(row[0])
+        elif table == "llm_calls":
+            self.llm.add((row[0], row[1], row[2]))
+        elif table == "subject_events":
+            self.subjects.add((row[0], row[1]))
+        elif table == "assignment_events":
+            self.pairs.add((row[0], row[1]))
+
+    def __bool__(self) -> bool:
+        return bool(self.days or self.llm or self.subjects or self.pairs)
+
+
+def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), KEYS_PER_STATEMENT):
+        yield ordered[start:start + KEYS_PER_STATEMENT]
+
+
+def _bind(sql: str, db: str, **values: Any) -> str:
+    return finalize_query(sql.replace("{db}", f"`{db}`"), values)
+
+
+_DAU = """
+INSERT INTO {db}.dau_rollup (day, dau, version)
+SELECT k.day, f.dau, """ + _VERSION + """
+FROM (SELECT toDate(arrayJoin(%(days)s)) AS day) AS k
+LEFT JOIN (
+    SELECT day, toUInt64(uniqExact(user_id)) AS dau
+    FROM {db}.dau_users WHERE day IN %(days)s GROUP BY day
+) AS f USING (day)
+"""
+
+_LLM = """
+INSERT INTO {db}.llm_usage_rollup
+    (day, user_id, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
+SELECT k.day, k.user_id, k.model, f.calls, f.prompt_tokens, f.completion_tokens, f.cost_usd,
+       """ + _VERSION + """
+FROM (
+    SELECT toDate(key.1) AS day, key.2 AS user_id, key.3 AS model
+    FROM (SELECT arrayJoin(%(keys)s) AS key)
+) AS k
+LEFT JOIN (
+    SELECT day, user_id, model, count() AS calls, sum(prompt_token_count) AS prompt_tokens,
+           sum(completion_token_count) AS completion_tokens, sumKahan(call_cost_usd) AS cost_usd
+    FROM {db}.llm_calls FINAL
+    WHERE day IN %(days)s AND user_id IN %(users)s
+      AND (toString(day), user_id, toString(model)) IN %(keys)s
+    GROUP BY day, user_id, model
+) AS f USING (day, user_id, model)
+"""
+
+_SUBJECTS = """
+INSERT INTO {db}.subject_usage_rollup (day, subject, users, events, version)
+SELECT k.day, k.subject, f.users, f.events, """ + _VERSION + """
+FROM (
+    SELECT toDate(key.1) AS day, key.2 AS subject FROM (SELECT arrayJoin(%(keys)s) AS key)
+) AS k
+LEFT JOIN (
+    SELECT day, subject, toUInt64(uniqExact(user_id)) AS users, count() AS events
+    FROM {db}.subject_events FINAL
+    WHERE day IN %(days)s AND (toString(day), toString(subject)) IN %(keys)s
+    GROUP BY day, subject
+) AS f USING (day, subject)
+"""
+
+# The gap-capped sum of the contract: a pair's events in event-time order, min(gap, 300 s) each;
+# the subject of the pair's first event (ties: the smallest non-empty one).
+_PAIR_FIGURES = """
+    SELECT
+        user_id,
+        assignment_id,
+        nullIf(argMin(subject, (ts, subject = '', subject)), '') AS subject,
+        min(ts) AS first_ts,
+        max(ts) AS last_ts,
+        toFloat64(sum(least(gap_ms, 300000))) / 1000 AS active_seconds,
+        toUInt8(max(submitted)) AS submitted,
+        count() AS events
+    FROM
+    (
+        SELECT user_id, assignment_id, subject, ts, submitted,
+            toUnixTimestamp64Milli(ts)
+              - lagInFrame(toUnixTimestamp64Milli(ts), 1, toUnixTimestamp64Milli(ts))
+                OVER (PARTITION BY user_id, assignment_id ORDER BY ts, event_id
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gap_ms
+        FROM {db}.assignment_events FINAL
+        WHERE {where}
+    )
+    GROUP BY user_id, assignment_id
+"""
+
+_PAIR_COLUMNS = (
+    "user_id, assignment_id, subject, first_ts, last_ts, active_seconds, submitted, events, version"
+)
+
+_PAIRS = (
+    "INSERT INTO {db}.assignment_time_rollup (" + _PAIR_COLUMNS + ")\n"
+    # A pair without facts is written as events = 0, timestamped now so that the TTL (which
+    # drops expired rows even as they are inserted) keeps it long enough to hide the old row.
+    "SELECT k.user_id, k.assignment_id, f.subject,\n"
+    "       if(f.events = 0, now64(3), f.first_ts), if(f.events = 0, now64(3), f.last_ts),\n"
+    "       f.active_seconds,\n"
+    "       f.submitted, f.events, " + _VERSION + "\n"
+    "FROM (SELECT key.1 AS user_id, key.2 AS assignment_id\n"
+    "      FROM (SELECT arrayJoin(%(keys)s) AS key)) AS k\n"
+    "LEFT JOIN (" + _PAIR_FIGURES.replace(
+        "{where}", "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
+    ) + ") AS f USING (user_id, assignment_id)\n"
+    "SETTINGS join_use_nulls = 0"
+)
+
+
+def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
+    """The INSERT ... SELECT statements that recompute every key of ``touched``."""
+    statements: list[str] = []
+    for days in _chunks(touched.days):
+        statements.append(_bind(_DAU, database, days=days))
+    for keys in _chunks(touched.llm):
+        statements.append(_bind(
+            _LLM, database, keys=[(d.isoformat(), u, m) for d, u, m in keys],
+            days=sorted({d for d, _, _ in keys}), users=sorted({u for _, u, _ in keys}),
+        ))
+    for keys in _chunks(touched.subjects):
+        statements.append(_bind(
+            _SUBJECTS, database, keys=[(d.isoformat(), s) for d, s in keys],
+            days=sorted({d for d, _ in keys}),
+        ))
+    for keys in _chunks(touched.pairs):
+        statements.append(_bind(
+            _PAIRS, database, keys=keys, users=sorted({u for u, _ in keys}),
+        ))
+    return statements
+
+
+def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
+    """Statements that recompute every rollup from all facts (the backfill), in slices.
+
+    Day-keyed rollups are rebuilt whole (their facts are read once per day); pairs in
+    ``user_slices`` slices by user hash so that no statement holds every pair in memory.
+    """
+    db = f"`{database}`"
+    statements = [
+        f"INSERT INTO {db}.dau_rollup (day, dau, version) "
+        f"SELECT day, toUInt64(uniqExact(user_id)), {_VERSION} FROM {db}.dau_users GROUP BY day",
+        f"INSERT INTO {db}.llm_usage_rollup (day, user_id, model, calls, prompt_tokens, "
+        "completion_tokens, cost_usd, version) "
+        "SELECT day, user_id, model, count(), sum(prompt_token_count), "
+        f"sum(completion_token_count), sumKahan(call_cost_usd), {_VERSION} "
+        f"FROM {db}.llm_calls FINAL GROUP BY day, user_id, model",
+        f"INSERT INTO {db}.subject_usage_rollup (day, subject, users, events, version) "
+        f"SELECT day, subject, toUInt64(uniqExact(user_id)), count(), {_VERSION} "
+        f"FROM {db}.subject_events FINAL GROUP BY day, subject",
+    ]
+    for index in range(user_slices):
+        figures = _PAIR_FIGURES.replace("{db}", db).replace(
+            "{where}", f"cityHash64(user_id) % {user_slices} = {index}"
+        )
+        statements.append(
+            f"INSERT INTO {db}.assignment_time_rollup ({_PAIR_COLUMNS}) "
+            f"SELECT *, {_VERSION} FROM ({figures})"
+        )
+    return statements

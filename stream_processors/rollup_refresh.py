@@ -1,0 +1,51 @@
+"""After a batch is stored: recompute the rollup keys it touched (see ``clickhouse.rollups``).
+
+The batch is acknowledged only after its rollups are refreshed, so a crash in between re-delivers
+it and the recompute runs again with the same result. A failure is retried with the sink's
+backoff: the statements are ours and their keys come from rows ClickHouse has just accepted,
+so what fails here is the moment (ClickHouse down, busy), never the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from clickhouse_connect.driver.asyncclient import AsyncClient
+from loguru import logger
+
+from clickhouse.rollups import TouchedKeys, refresh_statements
+from stream_processors import metrics
+from stream_processors.sink import Backoff
+
+
+class RollupRefresher:
+    """Runs the recompute statements of a batch's touched keys, retrying until each succeeds."""
+
+    def __init__(
+        self, connect: Callable[[], Awaitable[AsyncClient]], database: str, backoff: Backoff
+    ) -> None:
+        self._connect = connect
+        self._database = database
+        self._backoff = backoff
+
+    async def refresh(self, touched: TouchedKeys) -> None:
+        """Rewrite the absolute value of every key in ``touched``."""
+        if not touched:
+            return
+        started = time.monotonic()
+        for statement in refresh_statements(self._database, touched):
+            await self._run(statement)
+        metrics.ROLLUP_REFRESH_LATENCY.observe(time.monotonic() - started)
+
+    async def _run(self, statement: str) -> None:
+        for delay in self._backoff.delays():
+            try:
+                client = await self._connect()
+                await client.command(statement)
+                return
+            except Exception as exc:  # noqa: BLE001 - our statement: a failure is the moment's
+                metrics.ROLLUP_REFRESH_RETRIES.inc()
+                logger.warning("rollup refresh failed, retrying in {:.1f} s: {}", delay, exc)
+                await asyncio.sleep(delay)

@@ -1,0 +1,193 @@
+"""Rollups against the ClickHouse endpoint: refreshed per batch, they equal the facts' answer."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from clickhouse.client import writer_client
+from clickhouse.migrate import MIGRATIONS_DIR, apply_migrations
+from clickhouse.rollups import TouchedKeys, rebuild_statements, refresh_statements
+from pulse.settings import SharedSettings
+from stream_processors.rows import COLUMNS
+from tests.stack import ClickHouseEndpoint
+
+# The answers straight from the deduplicated facts: what the views computed before the rollups.
+FROM_FACTS = {
+    "dau": "SELECT day, toUInt64(uniqExact(user_id)) FROM {db}.dau_users GROUP BY day",
+    "llm_usage_daily": (
+        "SELECT day, user_id, model, count(), sum(prompt_token_count), "
+        "sum(completion_token_count), round(sumKahan(call_cost_usd), 9) "
+        "FROM {db}.llm_calls FINAL GROUP BY day, user_id, model"
+    ),
+    "subject_usage_daily": (
+        "SELECT day, subject, toUInt64(uniqExact(user_id)), count() "
+        "FROM {db}.subject_events FINAL GROUP BY day, subject"
+    ),
+    "assignment_time": (
+        "SELECT user_id, assignment_id, subject, first_ts, last_ts, round(active_seconds, 6), "
+        "submitted FROM (SELECT user_id, assignment_id, "
+        "nullIf(argMin(subject, (ts, subject = '', subject)), '') AS subject, min(ts) AS first_ts,"
+        " max(ts) AS last_ts, toFloat64(sum(least(gap_ms, 300000))) / 1000 AS active_seconds, "
+        "toUInt8(max(submitted)) AS submitted FROM (SELECT user_id, assignment_id, subject, ts, "
+        "submitted, toUnixTimestamp64Milli(ts) - lagInFrame(toUnixTimestamp64Milli(ts), 1, "
+        "toUnixTimestamp64Milli(ts)) OVER (PARTITION BY user_id, assignment_id ORDER BY ts, "
+        "event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gap_ms "
+        "FROM {db}.assignment_events FINAL) GROUP BY user_id, assignment_id)"
+    ),
+}
+FROM_VIEWS = {
+    "dau": "SELECT day, dau FROM {db}.dau",
+    "llm_usage_daily": (
+        "SELECT day, user_id, model, calls, prompt_tokens, completion_tokens, round(cost_usd, 9) "
+        "FROM {db}.llm_usage_daily"
+    ),
+    "subject_usage_daily": "SELECT day, subject, users, events FROM {db}.subject_usage_daily",
+    "assignment_time": (
+        "SELECT user_id, assignment_id, subject, first_ts, last_ts, round(active_seconds, 6), "
+        "submitted FROM {db}.assignment_time"
+    ),
+}
+
+
+@pytest.fixture
+def client(clickhouse_endpoint: ClickHouseEndpoint) -> Client:
+    settings = SharedSettings(CLICKHOUSE_URL=clickhouse_endpoint.url)  # type: ignore[call-arg]
+    return writer_client("", settings=settings)
+
+
+@pytest.fixture
+def database(client: Client) -> Iterator[str]:
+    name = f"pulse_rollups_{uuid4().hex[:10]}"
+    apply_migrations(client, name)
+    yield name
+    client.command(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def fact_rows(rng: random.Random, events: int) -> Iterator[tuple[str, tuple[object, ...]]]:
+    """Fact rows as the worker writes them, for events spread over 40 days, 30 users."""
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    for _ in range(events):
+        user = f"u{rng.randrange(30)}"
+        ts = start + timedelta(seconds=rng.randrange(40 * 86400), milliseconds=rng.randrange(1000))
+        day, event_id = ts.date(), uuid4()
+        yield "dau_users", (day, user)
+        kind = rng.choice(("llm", "assignment", "assignment", "other"))
+        if kind == "llm":
+            yield "llm_calls", (day, user, rng.choice(("gpt", "claude")), event_id,
+                                rng.randrange(1000), rng.randrange(500), rng.random() / 100)
+        elif kind == "assignment":
+            subject = rng.choice(("math", "art", ""))
+            assignment = f"hw-{rng.randrange(4)}"
+            pair_ts = start + timedelta(seconds=rng.randrange(3 * 3600))
+            yield "assignment_events", (user, assignment, pair_ts, event_id, subject,
+                                        int(rng.random() < 0.1))
+            if subject:
+                yield "subject_events", (day, subject, user, event_id)
+
+
+def store(client: Client, db: str, rows: list[tuple[str, tuple[object, ...]]]) -> TouchedKeys:
+    touched = TouchedKeys()
+    for table in COLUMNS:
+        batch = [row for name, row in rows if name == table]
+        if batch:
+            client.insert(table, batch, column_names=list(COLUMNS[table]), database=db)
+    for table, row in rows:
+        touched.add(table, row)
+    return touched
+
+
+def answers(client: Client, db: str, queries: dict[str, str]) -> dict[str, list[tuple]]:
+    return {name: sorted(client.query(sql.format(db=f"`{db}`")).result_rows, key=repr)
+            for name, sql in queries.items()}
+
+
+def test_rollups_refreshed_per_batch_equal_the_answer_from_all_facts(
+    client: Client, database: str
+) -> None:
+    rng = random.Random(7)
+    rows = list(fact_rows(rng, 3000))
+    rows += rng.sample(rows, 300)  # redelivered facts
+    rng.shuffle(rows)  # any arrival order
+    for start in range(0, len(rows), 400):
+        touched = store(client, database, rows[start:start + 400])
+        for statement in refresh_statements(database, touched):
+            client.command(statement)
+    assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
+    assert all(answers(client, database, FROM_VIEWS).values())
+
+
+def test_a_replayed_batch_rewrites_the_same_values(client: Client, database: str) -> None:
+    rows = list(fact_rows(random.Random(8), 500))
+    touched = store(client, database, rows)
+    for statement in refresh_statements(database, touched):
+        client.command(statement)
+    before = answers(client, database, FROM_VIEWS)
+    store(client, database, rows)
+    for statement in refresh_statements(database, touched):
+        client.command(statement)
+    assert answers(client, database, FROM_VIEWS) == before
+
+
+def test_a_key_whose_facts_are_gone_disappears_from_the_views(
+    client: Client, database: str
+) -> None:
+    rows = list(fact_rows(random.Random(9), 400))
+    touched = store(client, database, rows)
+    for statement in refresh_statements(database, touched):
+        client.command(statement)
+    for table in ("dau_users", "llm_calls", "subject_events", "assignment_events"):
+        client.command(f"DELETE FROM `{database}`.{table} WHERE user_id = 'u3'")
+    for statement in refresh_statements(database, touched):
+        client.command(statement)
+    assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
+    users = client.query(f"SELECT count() FROM `{database}`.llm_usage_daily WHERE user_id = 'u3'")
+    assert users.result_rows == [(0,)]
+
+
+def test_a_rebuild_from_facts_gives_the_same_answers_as_refreshes(
+    client: Client, database: str
+) -> None:
+    store(client, database, list(fact_rows(random.Random(10), 2000)))
+    assert answers(client, database, FROM_VIEWS)["dau"] == []
+    for statement in rebuild_statements(database, user_slices=4):
+        client.command(statement)
+    assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
+
+
+def test_touched_keys_come_from_the_fact_rows() -> None:
+    touched = TouchedKeys()
+    day = date(2026, 11, 20)
+    touched.add("dau_users", (day, "u"))
+    touched.add("llm_calls", (day, "u", "gpt", UUID(int=1), 1, 2, 0.5))
+    touched.add("subject_events", (day, "math", "u", UUID(int=2)))
+    touched.add("assignment_events", ("u", "hw", datetime.now(UTC), UUID(int=3), "math", 0))
+    touched.add("events_store", ("ignored",))
+    assert (touched.days, touched.llm, touched.subjects, touched.pairs) == (
+        {day}, {(day, "u", "gpt")}, {(day, "math")}, {("u", "hw")})
+
+
+def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
+    client: Client, tmp_path: Path
+) -> None:
+    database = f"pulse_upgrade_{uuid4().hex[:10]}"
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:11]:  # the schema before the rollups
+        shutil.copy(path, tmp_path / path.name)
+    try:
+        apply_migrations(client, database, directory=tmp_path)
+        store(client, database, list(fact_rows(random.Random(11), 1500)))
+        before = answers(client, database, FROM_VIEWS)
+        applied = apply_migrations(client, database)
+        assert "0012_create_dau_rollup" in applied
+        assert answers(client, database, FROM_VIEWS) == before
+        rollup_rows = client.query(f"SELECT count() FROM `{database}`.dau_rollup").result_rows
+        assert rollup_rows == [(len(before["dau"]),)]
+    finally:
+        client.command(f"DROP DATABASE IF EXISTS `{database}`")
