@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from clickhouse_connect.driver.client import Client
 
+from clickhouse.rollups import TouchedKeys, refresh_statements
+
 TABLES_WITH_USERS = """
 SELECT c.table
 FROM system.columns AS c
@@ -20,6 +22,26 @@ COUNT_USER = (
 DELETE_USER = (
     "ALTER TABLE {db:Identifier}.{t:Identifier} DELETE WHERE user_id IN {ids:Array(String)}"
 )
+
+
+# Rollup keys shared with other users (a day's DAU, a day's subject): recomputed after the delete.
+SHARED_KEYS = {
+    "dau_users": (
+        "SELECT DISTINCT day FROM {db:Identifier}.dau_users WHERE user_id IN {ids:Array(String)}"
+    ),
+    "subject_events": (
+        "SELECT DISTINCT day, subject FROM {db:Identifier}.subject_events "
+        "WHERE user_id IN {ids:Array(String)}"
+    ),
+}
+
+
+def _shared_keys(client: Client, database: str, ids: list[str]) -> TouchedKeys:
+    touched = TouchedKeys()
+    for table, sql in SHARED_KEYS.items():
+        for row in client.query(sql, parameters={"db": database, "ids": ids}).result_rows:
+            touched.add(table, row)
+    return touched
 
 
 def user_tables(client: Client, database: str) -> list[str]:
@@ -46,9 +68,11 @@ def forget_user(
 
     With ``pseudonymise`` (the API's HMAC under ``PULSE_PSEUDONYMISE_KEY``), the rows stored
     under the user's pseudonym go too. Rows are counted before the delete; the delete is
-    synchronous (``mutations_sync=2``), so when this returns the user is gone from every view.
+    synchronous (``mutations_sync=2``), so when this returns the user is gone from every view;
+    the rollup rows other users share (DAU and subject usage of the user's days) are recomputed.
     """
     ids = stored_ids(user_id, pseudonymise)
+    shared = _shared_keys(client, database, ids)
     removed: dict[str, int] = {}
     for table in user_tables(client, database):
         params = {"db": database, "t": table, "ids": ids}
@@ -56,4 +80,6 @@ def forget_user(
         if count:
             client.command(DELETE_USER, parameters=params, settings={"mutations_sync": 2})
         removed[table] = count
+    for statement in refresh_statements(database, shared):
+        client.command(statement)
     return removed

@@ -13,7 +13,7 @@ import pytest
 from clickhouse_connect.driver.client import Client
 
 from clickhouse.backup import BackupError, backup, restore
-from clickhouse.migrate import apply_migrations
+from clickhouse.migrate import apply_migrations, backfill_rollups
 from clickhouse.privacy import forget_user
 from tests.stack import ClickHouseEndpoint, start_clickhouse
 
@@ -87,3 +87,13 @@ def test_forget_removes_the_user_everywhere_and_counts_rows(
         left = client.command(f"SELECT count() FROM {view} WHERE user_id = 'user-1'")
         assert int(left) == 0
     assert int(client.command("SELECT count() FROM events")) == 20
+
+
+def test_forget_recomputes_the_daily_figures_the_user_counted_in(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str
+) -> None:
+    client = connect(clickhouse_endpoint, database)
+    backfill_rollups(client, database)
+    assert [int(n) for (n,) in client.query("SELECT dau FROM dau").result_rows] == [3]
+    forget_user(client, database, "user-1")
+    assert [int(n) for (n,) in client.query("SELECT dau FROM dau").result_rows] == [2]
