@@ -106,6 +106,11 @@ def _seed(client: Any) -> None:
                       "completion_token_count", "call_cost_usd"],
     )
     client.command(BULK_SQL)
+    # The contract views read rollups the worker keeps; facts written directly need a rebuild.
+    from clickhouse.rollups import rebuild_statements
+
+    for statement in rebuild_statements(client.database, user_slices=1):
+        client.command(statement)
 
 
 @pytest.fixture(scope="module")
