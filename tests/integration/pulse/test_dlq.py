@@ -56,14 +56,16 @@ def dead_letter_headers(reason: str, error: str, offset: int) -> list[tuple[str,
     ]
 
 
-def put_dead_letters(bootstrap: str, topic: str, letters: list[tuple[bytes, str, str]]) -> None:
+def put_dead_letters(
+    bootstrap: str, topic: str, letters: list[tuple[bytes, str, str]], key: bytes = b"student-1"
+) -> None:
     """Produce ``(value, reason, error)`` dead letters, keyed like the worker's (user_id)."""
     async def produce() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         try:
             for i, (value, reason, error) in enumerate(letters):
-                await producer.send_and_wait(topic, value, key=b"student-1",
+                await producer.send_and_wait(topic, value, key=key,
                                              headers=dead_letter_headers(reason, error, 100 + i))
         finally:
             await producer.stop()
