@@ -202,3 +202,33 @@ def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
             f"SELECT *, {_VERSION} FROM ({figures})"
         )
     return statements
+
+
+def rolling_dau_sql(now: str, tables: str = "") -> str:
+    """Distinct users with an event in ``[now - w, now)`` for w = 24 h, 7 d and 30 d, one row.
+
+    ``now`` is a SQL expression (a bound parameter, ``now64(3)``, a Grafana macro); ``tables``
+    a database prefix such as ``{db:Identifier}.``. Exact, and bounded by the answer: the whole
+    UTC days inside the window come from ``dau_users`` (one row per user and day), and only the
+    partial days at the windows' edges from raw events, through their by-time projection.
+    """
+    edges = " OR ".join(
+        f"(ts >= {now} - INTERVAL {w} AND ts < toStartOfDay({now} - INTERVAL {w}) + INTERVAL 1 DAY)"
+        for w in ("24 HOUR", "7 DAY", "30 DAY")
+    )
+    return f"""
+SELECT
+    uniqExactIf(user_id, lo >= {now} - INTERVAL 24 HOUR) AS last_24h,
+    uniqExactIf(user_id, lo >= {now} - INTERVAL 7 DAY) AS last_7d,
+    uniqExact(user_id) AS last_30d
+FROM
+(
+    SELECT user_id, toDateTime64(day, 3, 'UTC') AS lo
+    FROM {tables}dau_users
+    WHERE day > toDate({now} - INTERVAL 30 DAY) AND day < toDate({now})
+    UNION ALL
+    SELECT user_id, ts AS lo
+    FROM {tables}events_store
+    WHERE ts < {now} AND (ts >= toStartOfDay({now}) OR {edges})
+)
+"""  # nosec B608 - the expressions are ours, values are bound parameters

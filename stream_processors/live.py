@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from loguru import logger
 
+from clickhouse.rollups import rolling_dau_sql as shared_rolling_dau_sql
 from stream_processors import metrics
 from stream_processors.app import app, settings, shared
 
@@ -19,17 +20,9 @@ WINDOWS: dict[str, int] = {"24h": 1, "7d": 7, "30d": 30}
 def rolling_dau_sql() -> str:
     """One query answering every window: distinct users with an event in [now - window, now).
 
-    The database is bound as the ``{db:Identifier}`` parameter; the windows are our constants.
+    The database is bound as the ``{db:Identifier}`` parameter.
     """
-    columns = ", ".join(
-        f"uniqExactIf(user_id, ts >= now64(3) - INTERVAL {days} DAY) AS `{name}`"
-        for name, days in WINDOWS.items()
-    )
-    longest = max(WINDOWS.values())
-    return (
-        f"SELECT {columns} FROM {{db:Identifier}}.events_store "  # nosec B608
-        f"WHERE ts >= now64(3) - INTERVAL {longest} DAY AND ts < now64(3)"
-    )
+    return shared_rolling_dau_sql("now64(3)", "{db:Identifier}.")
 
 
 async def rolling_dau() -> dict[str, int]:

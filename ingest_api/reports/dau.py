@@ -1,4 +1,4 @@
-"""Daily active users: per day from the ``dau`` view, rolling windows from ``events``."""
+"""Daily active users: per day from the ``dau`` view, rolling windows from the DAU facts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 
 from clickhouse_connect.driver.asyncclient import AsyncClient
 
+from clickhouse.rollups import rolling_dau_sql
 from ingest_api.reports.models import DauDay, DauReport, RollingDau
 from ingest_api.reports.ranges import DateRange
 
@@ -15,16 +16,8 @@ FROM dau
 WHERE day BETWEEN {start:Date} AND {end:Date}
 """
 
-# The oracle's windows, [now - w, now), in one scan of the last 30 days; the narrower windows
-# are conditional aggregates of it.
-ROLLING_SQL = """
-SELECT
-    uniqExactIf(user_id, ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 24 HOUR) AS last_24h,
-    uniqExactIf(user_id, ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS last_7d,
-    uniqExact(user_id) AS last_30d
-FROM events
-WHERE ts >= {now:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {now:DateTime64(3, 'UTC')}
-"""
+# The oracle's windows, [now - w, now): whole days from the DAU facts, the edges from raw events.
+ROLLING_SQL = rolling_dau_sql("{now:DateTime64(3, 'UTC')}")
 
 
 async def daily_active_users(client: AsyncClient, days: DateRange) -> DauReport:

@@ -14,7 +14,12 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import MIGRATIONS_DIR, apply_migrations
-from clickhouse.rollups import TouchedKeys, rebuild_statements, refresh_statements
+from clickhouse.rollups import (
+    TouchedKeys,
+    rebuild_statements,
+    refresh_statements,
+    rolling_dau_sql,
+)
 from pulse.settings import SharedSettings
 from stream_processors.rows import COLUMNS
 from tests.stack import ClickHouseEndpoint
@@ -191,3 +196,30 @@ def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
         assert rollup_rows == [(len(before["dau"]),)]
     finally:
         client.command(f"DROP DATABASE IF EXISTS `{database}`")
+
+
+def test_rolling_dau_from_day_facts_and_edge_events_equals_a_count_over_every_event(
+    client: Client, database: str
+) -> None:
+    rng = random.Random(12)
+    end = datetime(2026, 11, 20, tzinfo=UTC)
+    events = [
+        (f"u{rng.randrange(300)}", end - timedelta(milliseconds=rng.randrange(35 * 86_400_000)))
+        for _ in range(4000)
+    ]
+    events += [("edge", end - timedelta(days=30)), ("late", end + timedelta(hours=2))]
+    columns = list(COLUMNS["events_store"])
+    client.insert("events_store", [
+        (uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events
+    ], column_names=columns, database=database)
+    client.insert("dau_users", sorted({(ts.date(), user) for user, ts in events}),
+                  column_names=["day", "user_id"], database=database)
+    sql = rolling_dau_sql("{now:DateTime64(3, 'UTC')}", "{db:Identifier}.")
+    for now in (end, end + timedelta(milliseconds=1), end - timedelta(milliseconds=1),
+                end - timedelta(hours=13, minutes=7, seconds=5, milliseconds=123)):
+        expected = tuple(
+            len({user for user, ts in events if now - window <= ts < now})
+            for window in (timedelta(hours=24), timedelta(days=7), timedelta(days=30))
+        )
+        rows = client.query(sql, parameters={"now": now, "db": database}).result_rows
+        assert tuple(int(v) for v in rows[0]) == expected, now
