@@ -25,11 +25,22 @@ class WorkerSettings(BaseSettings):
     sink_max_seconds: float = Field(1.0, alias="PULSE_SINK_MAX_SECONDS", gt=0)
     sink_retry_min_seconds: float = Field(0.2, alias="PULSE_SINK_RETRY_MIN_SECONDS", gt=0)
     sink_retry_max_seconds: float = Field(10.0, alias="PULSE_SINK_RETRY_MAX_SECONDS", gt=0)
+    # Months one insert may touch; below ClickHouse's max_partitions_per_insert_block (100).
+    sink_max_partitions: int = Field(90, alias="PULSE_SINK_MAX_PARTITIONS", ge=1)
+    # llm_* metrics label ``model`` by name for these models, plus the first others seen up
+    # to the limit; any further model counts as "other", so producers cannot grow the series.
+    llm_model_labels: str = Field("", alias="PULSE_LLM_MODEL_LABELS")
+    llm_model_label_limit: int = Field(20, alias="PULSE_LLM_MODEL_LABEL_LIMIT", ge=0)
     retention_days: int = Field(90, alias="PULSE_RETENTION_DAYS", ge=1)
     rolling_dau_interval: float = Field(15.0, alias="PULSE_ROLLING_DAU_INTERVAL", gt=0)
     lag_interval: float = Field(5.0, alias="PULSE_LAG_INTERVAL", gt=0)
     session_timeout: float = Field(30.0, alias="PULSE_WORKER_SESSION_TIMEOUT", ge=6)
     startup_timeout: float = Field(60.0, alias="PULSE_WORKER_STARTUP_TIMEOUT", gt=0)
+
+    @property
+    def llm_models(self) -> tuple[str, ...]:
+        """The models always labelled by name (``PULSE_LLM_MODEL_LABELS``, a comma list)."""
+        return tuple(m.strip() for m in self.llm_model_labels.split(",") if m.strip())
 
     @property
     def faust_data_dir(self) -> Path:

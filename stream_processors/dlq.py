@@ -1,17 +1,39 @@
-"""Dead letters: messages the worker cannot process go to ``pulse.events.dlq`` with the error."""
+"""Dead letters: messages the worker cannot process, or whose rows ClickHouse refused for good,
+go to ``pulse.events.dlq`` unchanged, with the error and its reason in headers."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from faust.types import Message
 from loguru import logger
 
 from stream_processors import metrics
-from stream_processors.decoding import Undecodable
 from stream_processors.topics import dlq_topic
 
 MAX_ERROR_BYTES = 4096
+CLICKHOUSE_REJECTED = "clickhouse_rejected"
+
+
+class Failed(Protocol):
+    """Why a message is dead-lettered: a short ``reason`` label, the ``error`` and the value."""
+
+    @property
+    def reason(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def raw(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A decoded message whose rows ClickHouse refused for good (the data, not the moment)."""
+
+    error: str
+    raw: bytes
+    reason: str = CLICKHOUSE_REJECTED
 
 
 def header(message: Message, name: str) -> str | None:
@@ -24,7 +46,7 @@ def header(message: Message, name: str) -> str | None:
     return None
 
 
-def dead_letter_headers(message: Message, failure: Undecodable) -> list[tuple[str, bytes]]:
+def dead_letter_headers(message: Message, failure: Failed) -> list[tuple[str, bytes]]:
     """Headers of the dead letter: the error, its class, and where the message came from."""
     return [
         ("error", failure.error.encode()[:MAX_ERROR_BYTES]),
@@ -36,7 +58,7 @@ def dead_letter_headers(message: Message, failure: Undecodable) -> list[tuple[st
     ]
 
 
-async def dead_letter(message: Message, failure: Undecodable) -> None:
+async def dead_letter(message: Message, failure: Failed) -> None:
     """Publish ``message`` to the dead-letter topic and wait until Kafka has it."""
     request_id = header(message, "request_id")
     logger.bind(request_id=request_id, reason=failure.reason).warning(

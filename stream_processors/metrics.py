@@ -41,6 +41,10 @@ SINK_BATCH_LATENCY = Histogram(
 SINK_ROWS = Counter(
     "sink_rows_written", "Rows ClickHouse confirmed", ["table"], registry=REGISTRY
 )
+SINK_ROWS_REJECTED = Counter(
+    "sink_rows_rejected", "Rows ClickHouse refused for good (their messages are dead-lettered)",
+    ["table"], registry=REGISTRY,
+)
 SINK_RETRIES = Counter(
     "sink_write_retries", "Failed ClickHouse inserts that were retried", ["table"],
     registry=REGISTRY,
@@ -57,7 +61,7 @@ DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
 )
 # Every reason exists from the start at 0, so dashboards show 0 rather than "No data".
-for _reason in ("not_json", "invalid_record", "schema_version"):
+for _reason in ("not_json", "invalid_record", "schema_version", "clickhouse_rejected"):
     DEAD_LETTERS.labels(_reason)
 CONSUMER_LAG = Gauge(
     "kafka_consumer_lag", "Messages between the high watermark and the worker's position",

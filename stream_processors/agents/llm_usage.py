@@ -9,7 +9,12 @@ from faust.types import Message
 from schemas.events import EventRecord
 from stream_processors import metrics
 from stream_processors.agents.batching import Projection
+from stream_processors.app import settings
+from stream_processors.labels import BoundedLabel
 from stream_processors.rows import Row, llm_call_row
+
+# Producers name the model: the label keeps a bounded set of names (PULSE_LLM_MODEL_LABELS*).
+model_label = BoundedLabel(settings.llm_models, settings.llm_model_label_limit)
 
 
 def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
@@ -24,7 +29,8 @@ def count_calls(records: list[EventRecord]) -> None:
         row = llm_call_row(record)
         if row is None:
             continue
-        _, _, model, _, prompt_tokens, completion_tokens, cost = row
+        _, _, name, _, prompt_tokens, completion_tokens, cost = row
+        model = model_label(name)
         metrics.LLM_CALLS.labels(model).inc()
         metrics.LLM_COST.labels(model).inc(cost)
         metrics.LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
