@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.syntax import Syntax
@@ -43,7 +44,11 @@ def _run(coro: Any) -> Any:
         return asyncio.run(coro)
     except DlqError as exc:
         console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+    except (KafkaError, TimeoutError) as exc:
+        bootstrap = _settings().kafka_bootstrap_servers
+        console.print(f"[red]Kafka at {bootstrap} did not answer ({exc!r}); is it running? "
+                      "(KAFKA_BOOTSTRAP_SERVERS)[/]")
+    raise typer.Exit(1)
 
 
 def _brief(letter: DeadLetter) -> dict[str, Any]:
@@ -131,6 +136,7 @@ def replay_letters(
         "--offset", help="only PARTITION@OFFSET (or OFFSET in partition 0); repeatable",
     )] = None,
     dry_run: Annotated[bool, typer.Option(help="re-validate and report, send nothing")] = False,
+    limit: Annotated[int, typer.Option(help="still-invalid ones to list", min=0)] = 20,
 ) -> None:
     settings = _settings()
     try:
@@ -151,9 +157,11 @@ def replay_letters(
                   f"{len(report.already)} replayed before, {len(report.invalid)} still invalid")
     if report.invalid:
         table = Table("dlq", "reason", "error now", title="still invalid (left in the DLQ)")
-        for letter, error in report.invalid:
+        for letter, error in report.invalid[:limit]:
             table.add_row(str(letter.position), letter.reason, error)
         console.print(table)
+        if len(report.invalid) > limit:
+            console.print(f"… and {len(report.invalid) - limit:,} more (--limit to see them)")
 
 
 def register(app: typer.Typer) -> None:
