@@ -84,7 +84,8 @@ async def scan(
     partition, up to the end offsets of the start; ``DlqError`` when Kafka stops answering."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        isolation_level="read_committed", request_timeout_ms=int(timeout * 1000),
+        isolation_level="read_committed", auto_offset_reset="earliest",
+        request_timeout_ms=int(timeout * 1000),
     )
     try:
         ids = await partition_ids(bootstrap, topic, timeout)
@@ -97,10 +98,14 @@ async def scan(
         tps = [tp for tp, start in starts.items() if start is not None]
         consumer.assign(tps)
         ends = await asyncio.wait_for(consumer.end_offsets(tps), timeout)
-        for tp in tps:
-            consumer.seek(tp, starts[tp] or 0)
+        if wanted:
+            for tp in tps:
+                consumer.seek(tp, starts[tp] or 0)
+        else:
+            await consumer.seek_to_beginning(*tps)
+        only = set(wanted)
         async for record in _read_until(consumer, ends, timeout):
-            if not wanted or Position(record.partition, record.offset) in wanted:
+            if not only or Position(record.partition, record.offset) in only:
                 yield record
     finally:
         await asyncio.wait_for(consumer.stop(), timeout)
