@@ -14,12 +14,13 @@ from uuid import uuid4
 import orjson
 import pytest
 import typer
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import RecordsToDelete
 from typer.testing import CliRunner, Result
 
 from pulse.commands import dlq
 from pulse.dlq.reader import scan
-from pulse.kafka_admin import ensure_topics
+from pulse.kafka_admin import admin_client, ensure_topics
 from tests.integration.stream_processors.conftest import record
 
 # The `dlq` commands as `pulse` registers them, without the CLI's logging set-up (which would
@@ -180,3 +181,15 @@ def test_pulse_cli_offers_the_dlq_commands() -> None:
     out = subprocess.run([sys.executable, "-m", "pulse.cli", "dlq", "--help"], check=True,
                          capture_output=True, text=True, timeout=60).stdout
     assert "list" in out and "show" in out and "replay" in out
+
+
+def test_a_dlq_trimmed_by_retention_lists_what_is_left(topics: Topics) -> None:
+    put_dead_letters(topics.bootstrap, topics.dlq, mixed_letters())
+
+    async def trim() -> None:
+        async with admin_client(topics.bootstrap, 10) as admin:
+            await admin.delete_records({TopicPartition(topics.dlq, 0): RecordsToDelete(2)})
+    asyncio.run(trim())
+    doc = orjson.loads(pulse(topics, "dlq", "list", "--json").stdout)
+    assert [e["dlq"] for e in doc["newest"]] == ["0@3", "0@2"]
+    assert "invalid_record" in pulse(topics, "dlq", "show", "0@2").stdout
