@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from pydantic import ValidationError
 
 from pulse.dlq.reader import DeadLetter, Position, partition_ids, scan
@@ -72,13 +73,21 @@ async def replayed_markers(bootstrap: str, dlq_topic: str) -> dict[str, str]:
     return markers
 
 
-async def _ensure_marker_topic(bootstrap: str, topic: str, timeout: float = 10.0) -> None:
-    """Create the marker topic, compacted so that markers never expire, if missing."""
-    if await partition_ids(bootstrap, topic, timeout) is not None:
-        return
-    new = NewTopic(topic, 1, 1, topic_configs={"cleanup.policy": "compact"})
+async def _ensure_marker_topic(bootstrap: str, dlq_topic: str, timeout: float = 10.0) -> None:
+    """Create the marker topic if missing: compacted, so markers never expire, and with as
+    many replicas as the dead-letter topic."""
+    topic = marker_topic(dlq_topic)
     async with admin_client(bootstrap, timeout) as admin:
-        await asyncio.wait_for(admin.create_topics([new]), timeout)
+        described = await asyncio.wait_for(admin.describe_topics([topic, dlq_topic]), timeout)
+        found = {t["topic"]: t for t in described if not t["error_code"] and t["partitions"]}
+        if topic in found:
+            return
+        replicas = len(found[dlq_topic]["partitions"][0]["replicas"]) if dlq_topic in found else 1
+        new = NewTopic(topic, 1, replicas, topic_configs={"cleanup.policy": "compact"})
+        response = await asyncio.wait_for(admin.create_topics([new]), timeout)
+    for name, code, *_ in response.topic_errors:
+        if code and for_code(code) is not TopicAlreadyExistsError:
+            raise for_code(code)(f"could not create topic {name}")
 
 
 async def read_selected(
@@ -104,7 +113,7 @@ async def replay(
     report = ReplayReport()
     producer = None
     if not dry_run:
-        await _ensure_marker_topic(bootstrap, marker_topic(dlq_topic))
+        await _ensure_marker_topic(bootstrap, dlq_topic)
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
             transactional_id=f"pulse-dlq-replay.{dlq_topic}",
