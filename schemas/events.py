@@ -14,6 +14,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictFloat,
@@ -51,6 +52,13 @@ def _in_utc(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise ValueError(f"is out of range in UTC: {TIMESTAMP_RANGE}") from None
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """A JSON timestamp is RFC 3339 text; a number (Unix seconds?) is refused, not guessed at."""
+    if isinstance(value, int | float):
+        raise ValueError("must be RFC 3339 text with an offset, e.g. 2026-11-20T14:03:07.120Z")
+    return value
 
 
 def _representable(value: datetime) -> datetime:
@@ -133,6 +141,7 @@ class Event(BaseModel):
     user_id: UserId
     timestamp: Annotated[
         AwareDatetime,
+        BeforeValidator(_rfc3339_text),
         AfterValidator(_representable),
         Field(
             description="event time, RFC 3339 with an offset, from 1970-01-01T00:00:00Z to at "

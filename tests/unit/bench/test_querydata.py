@@ -12,6 +12,7 @@ import pytest
 
 from bench.querydata import events_sql, facts_sql
 from clickhouse.migrate import load_migrations
+from clickhouse.rollups import rebuild_statements
 from schemas.events import KNOWN_EVENTS, EventRecord
 from stream_processors import rows
 
@@ -27,7 +28,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     for migration in load_migrations():
         conn.query(migration.render(DATABASE, 90))
     conn.query(events_sql(DATABASE, EVENTS, users=200, days=35))
-    for statement in facts_sql(DATABASE):
+    for statement in [*facts_sql(DATABASE), *rebuild_statements(DATABASE)]:
         conn.query(statement)
     yield conn
     conn.close()

@@ -87,3 +87,8 @@ def test_an_old_record_still_decodes_long_after_it_was_received() -> None:
 def test_a_record_more_than_24_h_after_its_receipt_is_invalid() -> None:
     with pytest.raises(ValidationError, match="24 h after received_at"):
         EventRecord.model_validate(record("2026-11-21T12:00:00.001Z"))
+
+
+def test_a_number_as_timestamp_is_refused_not_read_as_unix_seconds() -> None:
+    with pytest.raises(ValidationError, match="RFC 3339 text"):
+        Event.model_validate({"event": "a.b", "user_id": "u", "timestamp": 1_700_000_000})
