@@ -3,7 +3,10 @@
 The batch is acknowledged only after its rollups are refreshed, so a crash in between re-delivers
 it and the recompute runs again with the same result. A failure is retried with the sink's
 backoff: the statements are ours and their keys come from rows ClickHouse has just accepted,
-so what fails here is the moment (ClickHouse down, busy), never the data.
+so what fails here is the moment (ClickHouse down, busy), never the data. ``llm_usage_rollup`` is
+partitioned by month, so a batch's LLM keys are recomputed a limited number of months at a time:
+one statement over a historical import's years would exceed max_partitions_per_insert_block and
+be retried forever.
 """
 
 from __future__ import annotations
@@ -17,26 +20,42 @@ from loguru import logger
 
 from clickhouse.rollups import TouchedKeys, refresh_statements
 from stream_processors import metrics
-from stream_processors.sink import Backoff
+from stream_processors.partitions import split_by_partition
+from stream_processors.sink import DEFAULT_MAX_PARTITIONS, Backoff
+
+
+def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[TouchedKeys]:
+    """``touched`` split so that no part holds LLM keys of more than ``max_months`` months."""
+    groups = list(split_by_partition(
+        sorted(touched.llm), lambda key: (key[0].year, key[0].month), max_months
+    ))
+    first = TouchedKeys(
+        days=touched.days, llm=set(groups[0]) if groups else set(),
+        subjects=touched.subjects, pairs=touched.pairs,
+    )
+    return [first, *(TouchedKeys(llm=set(group)) for group in groups[1:])]
 
 
 class RollupRefresher:
     """Runs the recompute statements of a batch's touched keys, retrying until each succeeds."""
 
     def __init__(
-        self, connect: Callable[[], Awaitable[AsyncClient]], database: str, backoff: Backoff
+        self, connect: Callable[[], Awaitable[AsyncClient]], database: str, backoff: Backoff,
+        max_partitions: int = DEFAULT_MAX_PARTITIONS,
     ) -> None:
         self._connect = connect
         self._database = database
         self._backoff = backoff
+        self._max_partitions = max_partitions
 
     async def refresh(self, touched: TouchedKeys) -> None:
         """Rewrite the absolute value of every key in ``touched``."""
         if not touched:
             return
         started = time.monotonic()
-        for statement in refresh_statements(self._database, touched):
-            await self._run(statement)
+        for part in within_partition_limit(touched, self._max_partitions):
+            for statement in refresh_statements(self._database, part):
+                await self._run(statement)
         metrics.ROLLUP_REFRESH_LATENCY.observe(time.monotonic() - started)
 
     async def _run(self, statement: str) -> None:

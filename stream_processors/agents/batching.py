@@ -74,7 +74,10 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
 
 def new_refresher() -> RollupRefresher:
     """Recomputes the rollup keys of each stored batch through the shared ClickHouse client."""
-    return RollupRefresher(app.clickhouse.get, shared.clickhouse_database, _backoff())
+    return RollupRefresher(
+        app.clickhouse.get, shared.clickhouse_database, _backoff(),
+        max_partitions=settings.sink_max_partitions,
+    )
 
 
 async def store_batches(

@@ -165,8 +165,9 @@ def test_a_record_before_1970_is_dead_lettered_and_the_next_event_is_stored(
 
 def test_a_batch_spanning_150_months_is_stored_whole(pipeline: Pipeline, worker: Worker) -> None:
     user = f"u-{uuid4().hex[:8]}"
+    meta = {"model": "tutor-1", "prompt_tokens": 3, "completion_tokens": 1, "cost_usd": 0.25}
     months = [datetime(2014 + m // 12, m % 12 + 1, 10, 12, tzinfo=UTC) for m in range(150)]
-    history = [record("user.login", user, ts=ts) for ts in months]
+    history = [record("llm.call", user, ts=ts, metadata=meta) for ts in months]
     send_records(pipeline, history)
 
     client = pipeline.client()
@@ -179,5 +180,11 @@ def test_a_batch_spanning_150_months_is_stored_whole(pipeline: Pipeline, worker:
                   u=user) == 150
     assert scalar(client, "SELECT count() FROM dau_users FINAL WHERE user_id = {u:String}",
                   u=user) == 150
+    # The monthly-partitioned LLM rollup is recomputed for all 150 months too.
+    eventually(
+        lambda: scalar(client, "SELECT count() FROM llm_usage_daily WHERE user_id = {u:String}",
+                       u=user),
+        lambda n: n == 150, timeout=60, what="150 days of LLM usage",
+    )
     ids = {r["event_id"] for r in history}
     assert not [m for m in dead_letters(pipeline) if orjson.loads(m.value).get("event_id") in ids]
