@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clickhouse.exceptions import EndpointConfigError
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
 
 class EndpointSettings(BaseSettings):
     """Where the endpoint listens, where chDB keeps its data, and who may use it."""
@@ -35,6 +37,24 @@ class EndpointSettings(BaseSettings):
     session_timeout: int = Field(60, alias="CLICKHOUSE_SESSION_TIMEOUT", ge=1)
     max_session_timeout: int = Field(3600, alias="CLICKHOUSE_MAX_SESSION_TIMEOUT", ge=1)
     display_name: str = Field("pulse-chdb", alias="CLICKHOUSE_DISPLAY_NAME")
+    # Limits every analyst query runs under; the analyst cannot raise them (SETTINGS, SET, URL).
+    analyst_max_execution_time: int = Field(60, alias="CLICKHOUSE_ANALYST_MAX_EXECUTION_TIME", ge=1)
+    analyst_max_memory_usage: int = Field(
+        2 << 30, alias="CLICKHOUSE_ANALYST_MAX_MEMORY_USAGE", ge=1 << 20
+    )
+    analyst_max_result_rows: int = Field(
+        1_000_000, alias="CLICKHOUSE_ANALYST_MAX_RESULT_ROWS", ge=1
+    )
+    analyst_max_result_bytes: int = Field(
+        256 << 20, alias="CLICKHOUSE_ANALYST_MAX_RESULT_BYTES", ge=1 << 10
+    )
+    # Threads for analyst queries, apart from the writer's, so they never delay the worker.
+    analyst_threads: int = Field(8, alias="CLICKHOUSE_ANALYST_THREADS", ge=1)
+    writer_threads: int = Field(64, alias="CLICKHOUSE_WRITER_THREADS", ge=1)
+    max_sessions: int = Field(256, alias="CLICKHOUSE_MAX_SESSIONS", ge=1)
+    # A statement read from the URL and body (not an INSERT's data) and a form request.
+    max_query_bytes: int = Field(1 << 20, alias="CLICKHOUSE_MAX_QUERY_BYTES", ge=1 << 10)
+    max_form_bytes: int = Field(64 << 20, alias="CLICKHOUSE_MAX_FORM_BYTES", ge=1 << 10)
 
     @model_validator(mode="after")
     def _check(self) -> EndpointSettings:
@@ -48,7 +68,35 @@ class EndpointSettings(BaseSettings):
                 f"CLICKHOUSE_USER and CLICKHOUSE_READONLY_USER are both {self.user!r}: "
                 "give the read-only account its own name"
             )
+        self._check_exposure()
         return self
+
+    def _check_exposure(self) -> None:
+        if self.host in _LOOPBACK:
+            return
+        empty = [
+            name
+            for name, secret in ((self.user, self.password),
+                                 (self.readonly_user, self.readonly_password))
+            if not secret.get_secret_value()
+        ]  # fmt: skip
+        if empty:
+            raise EndpointConfigError(
+                f"refusing to listen on {self.host}: account(s) {', '.join(empty)} have an empty "
+                "password; set CLICKHOUSE_PASSWORD and CLICKHOUSE_READONLY_PASSWORD (pulse "
+                "generates both into .env on first run) or bind 127.0.0.1"
+            )
+
+    def analyst_limits(self) -> dict[str, str]:
+        """The settings every analyst query runs under (result overflow throws, not truncates)."""
+        return {
+            "max_execution_time": str(self.analyst_max_execution_time),
+            "timeout_overflow_mode": "throw",
+            "max_memory_usage": str(self.analyst_max_memory_usage),
+            "max_result_rows": str(self.analyst_max_result_rows),
+            "max_result_bytes": str(self.analyst_max_result_bytes),
+            "result_overflow_mode": "throw",
+        }
 
     @property
     def tls(self) -> bool:

@@ -12,7 +12,10 @@ from tests.containers import (
     docker_engine_available,
     kafka_container,
 )
-from tests.stack import ClickHouseEndpoint, start_clickhouse, start_kafka
+from tests.stack import ClickHouseEndpoint, endpoint_credentials, start_clickhouse, start_kafka
+
+# Before any settings are read: the endpoint and every client share these passwords.
+endpoint_credentials()
 
 USE_CONTAINERS = os.environ.get("PULSE_TEST_BACKEND") == "testcontainers"
 

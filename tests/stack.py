@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,6 +28,23 @@ def clickhouse_ready(url: str) -> bool:
         return False
 
 
+def endpoint_credentials() -> dict[str, str]:
+    """Passwords for the tests' endpoint, put in the environment once per test run.
+
+    The endpoint refuses requests without credentials, so every client the tests build from
+    settings (SharedSettings, EndpointSettings) and every raw request must present these.
+    """
+    for name in ("CLICKHOUSE_PASSWORD", "CLICKHOUSE_READONLY_PASSWORD"):
+        if not os.environ.get(name):
+            os.environ[name] = secrets.token_urlsafe(18)
+    return {
+        "CLICKHOUSE_USER": os.environ.get("CLICKHOUSE_USER", "default"),
+        "CLICKHOUSE_PASSWORD": os.environ["CLICKHOUSE_PASSWORD"],
+        "CLICKHOUSE_READONLY_USER": os.environ.get("CLICKHOUSE_READONLY_USER", "analyst"),
+        "CLICKHOUSE_READONLY_PASSWORD": os.environ["CLICKHOUSE_READONLY_PASSWORD"],
+    }
+
+
 @dataclass
 class ClickHouseEndpoint:
     """Where the tests' ClickHouse answers; ``process`` is ours unless it runs in a container."""
@@ -32,12 +52,43 @@ class ClickHouseEndpoint:
     url: str
     port: int
     process: ManagedProcess
+    credentials: dict[str, str] = field(default_factory=endpoint_credentials)
+
+    @property
+    def user(self) -> str:
+        return self.credentials["CLICKHOUSE_USER"]
+
+    @property
+    def password(self) -> str:
+        return self.credentials["CLICKHOUSE_PASSWORD"]
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """The writer's (user, password), for httpx's ``auth=``."""
+        return self.user, self.password
+
+    @property
+    def analyst_auth(self) -> tuple[str, str]:
+        """The read-only analyst's (user, password)."""
+        return (
+            self.credentials["CLICKHOUSE_READONLY_USER"],
+            self.credentials["CLICKHOUSE_READONLY_PASSWORD"],
+        )
+
+    def client(self, **kwargs: Any) -> Any:
+        """clickhouse-connect as the writer (``kwargs`` override, e.g. ``database=``)."""
+        import clickhouse_connect
+
+        options = {"host": "127.0.0.1", "port": self.port, "username": self.user,
+                   "password": self.password} | kwargs  # fmt: skip
+        return clickhouse_connect.get_client(**options)
 
 
 def start_clickhouse(data_dir: Path, port: int | None = None) -> ClickHouseEndpoint:
     """Start the embedded ClickHouse endpoint (chDB behind ClickHouse's HTTP interface)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    credentials = endpoint_credentials()
     proc = ManagedProcess(
         name="clickhouse",
         pid_file=data_dir / "clickhouse.pid",
@@ -47,6 +98,7 @@ def start_clickhouse(data_dir: Path, port: int | None = None) -> ClickHouseEndpo
     proc.spawn(
         [sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1", "--port", str(port),
          "--data-dir", str(data_dir / "chdb")],
+        env=credentials,
     )
     wait_until(proc.ready, 60, f"ClickHouse endpoint at {url}", alive=proc.is_running)
-    return ClickHouseEndpoint(url=url, port=port, process=proc)
+    return ClickHouseEndpoint(url=url, port=port, process=proc, credentials=credentials)

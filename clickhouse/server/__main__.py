@@ -11,6 +11,7 @@ import uvicorn
 from loguru import logger
 
 from clickhouse.config import EndpointSettings
+from clickhouse.exceptions import EndpointConfigError
 from clickhouse.server.app import create_app
 
 
@@ -34,7 +35,10 @@ def main(argv: list[str] | None = None) -> None:
         for name in ("host", "port", "data_dir", "certfile", "keyfile")
         if (value := getattr(args, name)) is not None
     }
-    settings = EndpointSettings(**overrides)
+    try:
+        settings = EndpointSettings(**overrides)
+    except EndpointConfigError as exc:
+        sys.exit(f"clickhouse endpoint: {exc}")
     logger.remove()
     logger.add(sys.stderr, level=args.log_level.upper())
     scheme = "https" if settings.tls else "http"

@@ -18,9 +18,6 @@ from clickhouse.server.handler import execute
 from clickhouse.server.sessions import SessionRegistry
 from clickhouse.server.state import EndpointState
 
-# Threads that may run chDB calls at once; a request holds one only while chDB works for it.
-WORKER_THREADS = 64
-
 
 async def ping(request: Request) -> PlainTextResponse:
     """Liveness, as ClickHouse answers it."""
@@ -32,10 +29,16 @@ def create_app(settings: EndpointSettings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        # Threads that may run chDB calls at once; a request holds one only while chDB works for
+        # it. The writer's pool is the default one; analysts have their own, smaller one.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.writer_threads
+        analysts = anyio.CapacityLimiter(settings.analyst_threads)
         engine = await anyio.to_thread.run_sync(Engine, settings.data_dir)
-        sessions = SessionRegistry(settings.session_timeout, settings.max_session_timeout)
-        app.state.endpoint = EndpointState(settings, engine, Authenticator(settings), sessions)
+        sessions = SessionRegistry(
+            settings.session_timeout, settings.max_session_timeout, settings.max_sessions
+        )
+        auth = Authenticator(settings)
+        app.state.endpoint = EndpointState(settings, engine, auth, sessions, analysts)
         try:
             yield
         finally:

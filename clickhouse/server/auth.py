@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from clickhouse.config import EndpointSettings
-from clickhouse.server.errors import AUTHENTICATION_FAILED, error
+from clickhouse.server.errors import AUTHENTICATION_FAILED, REQUIRED_PASSWORD, error
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,11 @@ class Principal:
 
 
 def credentials(headers: Mapping[str, str], params: Mapping[str, str]) -> tuple[str, str]:
-    """The (user, password) a request presents; ``default`` with no password when none."""
+    """The (user, password) a request presents; REQUIRED_PASSWORD (194) when it presents none.
+
+    Unlike a stock ClickHouse server there is no anonymous ``default``: a request without
+    credentials, such as a blind HTML form post from another site, runs nothing.
+    """
     authorization = headers.get("authorization", "")
     if authorization.lower().startswith("basic "):
         try:
@@ -33,7 +37,13 @@ def credentials(headers: Mapping[str, str], params: Mapping[str, str]) -> tuple[
         return user or "default", password
     if "x-clickhouse-user" in headers:
         return headers["x-clickhouse-user"], headers.get("x-clickhouse-key", "")
-    return params.get("user") or "default", params.get("password", "")
+    if "user" in params or "password" in params:
+        return params.get("user") or "default", params.get("password", "")
+    raise error(
+        REQUIRED_PASSWORD,
+        "Authentication required: pass a user and password (basic auth, X-ClickHouse-User "
+        "and X-ClickHouse-Key, or the user and password parameters)",
+    )
 
 
 class Authenticator:

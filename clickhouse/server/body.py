@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from clickhouse.server.compression import Codec
+from clickhouse.server.errors import QUERY_IS_TOO_LARGE, error
 from clickhouse.server.statement import InsertData, first_keyword, insert_data
 
 
@@ -39,7 +40,9 @@ def _utf8(text: str) -> str:
     return text.encode("latin-1").decode("utf-8", errors="replace")
 
 
-async def read_statement(query: str, body: AsyncIterator[bytes]) -> Statement:
+async def read_statement(
+    query: str, body: AsyncIterator[bytes], max_bytes: int = 1 << 20
+) -> Statement:
     """Read just enough of the body to know the statement; INSERT data is left streaming.
 
     As in ClickHouse, the statement is the URL query, a newline and the body; an INSERT's data
@@ -55,6 +58,12 @@ async def read_statement(query: str, body: AsyncIterator[bytes]) -> Statement:
             found = _split(bytes(buffer), ended=False)
             if found is not None:
                 return _with_data(buffer, found, body)
+        if len(buffer) > max_bytes :
+            raise error(
+                QUERY_IS_TOO_LARGE,
+                f"Query is too large ({len(buffer)} bytes read, CLICKHOUSE_MAX_QUERY_BYTES is "
+                f"{max_bytes}): send INSERT data after FORMAT, or a shorter statement",
+            )
     if first_keyword(buffer.decode("latin-1")) == "INSERT":
         found = _split(bytes(buffer), ended=True)
         if found is not None:

@@ -13,8 +13,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from clickhouse.server.engine import InsertStream
-from clickhouse.server.errors import BAD_ARGUMENTS, error, from_engine
+from clickhouse.server.errors import BAD_ARGUMENTS, QUERY_IS_TOO_LARGE, error, from_engine
 from clickhouse.server.params import RequestParams, split_params
+from clickhouse.server.structure import parse_structure, parse_types
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _MAX_FIELD_BYTES = 64 << 20
@@ -35,18 +36,39 @@ def is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith(FORM_TYPES)
 
 
-async def read_form(request: Request) -> tuple[RequestParams, list[ExternalTable]]:
-    """The request's parameters (URL and form fields) and its external data tables."""
-    form = await request.form(max_part_size=_MAX_FIELD_BYTES)
+async def read_form(
+    request: Request, max_bytes: int = _MAX_FIELD_BYTES
+) -> tuple[RequestParams, list[ExternalTable]]:
+    """The request's parameters (URL and form fields) and its external data tables.
+
+    The whole form (fields and files) is bounded by ``max_bytes`` (CLICKHOUSE_MAX_FORM_BYTES).
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    form = await request.form(max_part_size=max_bytes)
     fields: list[tuple[str, str]] = []
     files: dict[str, bytes] = {}
+    total = 0
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            files[name] = await value.read()
+            files[name] = await value.read(max_bytes + 1)
+            total += len(files[name])
         else:
             fields.append((name, value))
+            total += len(value)
+        if total > max_bytes:
+            raise _too_large(max_bytes)
     params = split_params([*request.query_params.multi_items(), *fields])
     return _take_external(params, files)
+
+
+def _too_large(max_bytes: int) -> Exception:
+    return error(
+        QUERY_IS_TOO_LARGE,
+        f"Form too large: its fields and external data exceed {max_bytes} bytes "
+        "(CLICKHOUSE_MAX_FORM_BYTES)",
+    )
 
 
 def _take_external(
@@ -64,10 +86,12 @@ def _take_external(
                 f"Neither structure nor types have not been provided for external table {name}. "
                 f"Use fields {name}_structure or {name}_types to do so.",
             )
-        columns = structure or ", ".join(
-            f"_{i} {t.strip()}"
-            for i, t in enumerate(types.split(","), 1)  # type: ignore[union-attr]
-        )
+        if not fmt.replace("_", "").isalnum():
+            raise error(BAD_ARGUMENTS, f"{fmt!r} is not a format name ({name}_format)")
+        if structure is not None:
+            columns = parse_structure(name, structure)
+        else:
+            columns = parse_types(name, types or "")
         tables.append(ExternalTable(name, columns, fmt, data))
     return replace(params, settings=settings), tables
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import anyio
 from loguru import logger
@@ -13,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from clickhouse.exceptions import EndpointError
 from clickhouse.server import policy
-from clickhouse.server.auth import credentials
+from clickhouse.server.auth import Principal, credentials
 from clickhouse.server.body import Statement, decompressed, read_statement
 from clickhouse.server.compression import decoder, encoder, response_encoding
 from clickhouse.server.engine import (
@@ -25,6 +26,7 @@ from clickhouse.server.engine import (
 )
 from clickhouse.server.errors import SYNTAX_ERROR, error
 from clickhouse.server.external import ExternalTable, is_form, load_external, read_form
+from clickhouse.server.fence import check_analyst
 from clickhouse.server.native_frame import BINARY_TYPES, ReframedStream, reframed_revision
 from clickhouse.server.params import RequestParams, split_params
 from clickhouse.server.responses import (
@@ -38,6 +40,15 @@ from clickhouse.server.state import EndpointState, Lease
 from clickhouse.server.statement import output_format, returns_rows
 
 _FLUSH_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """The statement of a query request, who asked, and the thread pool their work runs in."""
+
+    sql: str
+    principal: Principal
+    limiter: anyio.CapacityLimiter
 
 
 async def execute(request: Request) -> Response:
@@ -58,23 +69,24 @@ async def execute(request: Request) -> Response:
 async def _execute(
     request: Request, state: EndpointState, params: RequestParams, query_id: str
 ) -> Response:
-    principal = state.auth.authenticate(*credentials(request.headers, params.transport))
     get = request.method in {"GET", "HEAD"}
     if get and not params.query:
         return PlainTextResponse("Ok.\n")
+    principal = state.auth.authenticate(*credentials(request.headers, params.transport))
+    limiter = state.limiter(principal)
     tables: list[ExternalTable] = []
     if is_form(request):
-        params, tables = await read_form(request)
+        params, tables = await read_form(request, state.settings.max_form_bytes)
         statement = Statement(params.query)
     else:
         body = decompressed(request.stream(), decoder(request.headers.get("content-encoding")))
-        statement = await read_statement(params.query, body)
+        statement = await read_statement(params.query, body, state.settings.max_query_bytes)
     if not statement.sql:
         raise error(SYNTAX_ERROR, "Empty query")
     in_session = bool(params.transport.get("session_id"))
     read_only = get and in_session and principal.readonly == 0
     policy.check(principal, statement.sql, state.engine.fenced_functions, read_only)
-    lease = await anyio.to_thread.run_sync(state.lease, principal, params, get)
+    lease = await anyio.to_thread.run_sync(state.lease, principal, params, get, limiter=limiter)
     try:
         if statement.insert is not None:
             summary = await _insert(lease, statement, params)
@@ -82,10 +94,13 @@ async def _execute(
             fmt = params.transport.get("default_format", "TabSeparated")
             headers = _headers(state, query_id, fmt, params) | summary_header(summary)
             return Response(b"", 200, headers)
-        return await _query(request, state, lease, statement.sql, params, query_id, tables)
+        return await _query(
+            request, state, lease, QueryJob(statement.sql, principal, limiter), params, query_id,
+            tables,
+        )
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(lease.release)
+            await anyio.to_thread.run_sync(lease.release, limiter=limiter)
         raise
 
 
@@ -130,16 +145,24 @@ async def _query(
     request: Request,
     state: EndpointState,
     lease: Lease,
-    sql: str,
+    who: QueryJob,
     params: RequestParams,
     query_id: str,
     tables: list[ExternalTable],
 ) -> Response:
+    sql = who.sql
     fmt = output_format(sql) or params.transport.get("default_format") or "TabSeparated"
     revision = reframed_revision(params.transport.get("client_protocol_version"), fmt)
     settings = params.settings | BINARY_TYPES if revision else params.settings
+    if who.principal.restricted:
+        settings = settings | state.settings.analyst_limits()
 
     def start() -> tuple[ResultStream, bytes | None]:
+        if who.principal.restricted:
+            check_analyst(
+                lease.conn, who.principal, sql, params.bind, params.settings,
+                state.engine.fenced_functions,
+            )
         prepare(lease.conn, params.database, settings, lease.undo)
         load_external(lease.conn, tables)
         stream: ResultStream = QueryStream(lease.conn, sql, fmt, params.bind)
@@ -147,9 +170,9 @@ async def _query(
             stream = ReframedStream(stream, revision)
         return stream, stream.next_chunk()
 
-    stream, first = await anyio.to_thread.run_sync(start)
+    stream, first = await anyio.to_thread.run_sync(start, limiter=who.limiter)
     if params.flag("wait_end_of_query"):
-        first = await anyio.to_thread.run_sync(_drain, stream, first)
+        first = await anyio.to_thread.run_sync(_drain, stream, first, limiter=who.limiter)
     encoding = response_encoding(request.headers.get("accept-encoding"))
     encoding = encoding if params.http_compression else None
     headers = _headers(state, query_id, fmt, params) | summary_header(stream.summary)
@@ -165,7 +188,7 @@ async def _query(
         lease.release()
 
     body = stream_result(
-        first or b"", stream, encoder(encoding), tag, state.engine.version, cleanup
+        first or b"", stream, encoder(encoding), tag, state.engine.version, cleanup, who.limiter
     )
     return StreamingResponse(body, 200, headers)
 

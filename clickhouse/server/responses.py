@@ -82,6 +82,7 @@ async def stream_result(
     tag: str,
     version: str,
     cleanup: Callable[[], None],
+    limiter: anyio.CapacityLimiter | None = None,
 ) -> AsyncIterator[bytes]:
     """The result, chunk by chunk; a failure after the headers ends in a tagged block."""
     fed = False  # an empty result stays an empty body, even when compressed
@@ -93,13 +94,13 @@ async def stream_result(
                 out = codec.feed(chunk)
                 if out:
                     yield out
-            chunk = await anyio.to_thread.run_sync(stream.next_chunk)
+            chunk = await anyio.to_thread.run_sync(stream.next_chunk, limiter=limiter)
         tail = codec.flush() if fed else b""
     except EndpointError as err:
         logger.warning("query failed mid-stream: {}", err)
         tail = codec.feed(tagged_block(err, version, tag)) + codec.flush()
     finally:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(cleanup)
+            await anyio.to_thread.run_sync(cleanup, limiter=limiter)
     if tail:
         yield tail

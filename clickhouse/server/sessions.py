@@ -18,6 +18,7 @@ from clickhouse.server.errors import (
     INVALID_SESSION_TIMEOUT,
     SESSION_IS_LOCKED,
     SESSION_NOT_FOUND,
+    TOO_MANY_SESSIONS,
     error,
 )
 
@@ -36,7 +37,8 @@ class Session:
 class SessionRegistry:
     """Sessions by (user, session_id); expired ones are closed as new requests come in."""
 
-    def __init__(self, default_timeout: int, max_timeout: int) -> None:
+    def __init__(self, default_timeout: int, max_timeout: int, max_sessions: int = 256) -> None:
+        self._limit = max_sessions
         self._sessions: dict[tuple[str, str], Session] = {}
         self._lock = threading.Lock()
         self._default = default_timeout
@@ -67,6 +69,12 @@ class SessionRegistry:
             if session is None:
                 if check:
                     raise error(SESSION_NOT_FOUND, f"Session {session_id} not found")
+                if len(self._sessions) >= self._limit:
+                    raise error(
+                        TOO_MANY_SESSIONS,
+                        f"Too many sessions ({self._limit}, CLICKHOUSE_MAX_SESSIONS): close one "
+                        "(close_session=1) or let it time out",
+                    )
                 session = Session((user, session_id), connect(), timeout)
                 self._sessions[session.key] = session
             elif session.busy:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from loguru import logger
 
 from clickhouse.config import EndpointSettings
@@ -48,6 +49,13 @@ class EndpointState:
     engine: Engine
     auth: Authenticator
     sessions: SessionRegistry
+    analyst_limiter: anyio.CapacityLimiter
+
+    def limiter(self, principal: Principal) -> anyio.CapacityLimiter:
+        """The thread pool for this principal's chDB calls: analysts never take the writer's."""
+        if principal.restricted:
+            return self.analyst_limiter
+        return anyio.to_thread.current_default_thread_limiter()
 
     def lease(self, principal: Principal, params: RequestParams, get: bool) -> Lease:
         """A connection for a request; GET requests run read-only (readonly=2, as ClickHouse)."""

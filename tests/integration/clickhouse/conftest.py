@@ -23,7 +23,7 @@ def endpoint_settings() -> EndpointSettings:
 def database(clickhouse_endpoint: ClickHouseEndpoint) -> Iterator[str]:
     """A fresh database for one test, dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = get_client(host="127.0.0.1", port=clickhouse_endpoint.port)
+    admin = clickhouse_endpoint.client()
     admin.command(f"CREATE DATABASE {name}")
     yield name
     admin.command(f"DROP DATABASE IF EXISTS {name}")

@@ -19,7 +19,11 @@ def test_bad_sql_raises_database_error_with_the_code(writer: Client) -> None:
 
 
 def test_unknown_table_is_404_with_code_header(clickhouse_endpoint: ClickHouseEndpoint) -> None:
-    response = httpx.post(clickhouse_endpoint.url, content=b"SELECT * FROM no_such_table")
+    response = httpx.post(
+        clickhouse_endpoint.url,
+        content=b"SELECT * FROM no_such_table",
+        auth=clickhouse_endpoint.auth,
+    )
 
     assert response.status_code == 404
     assert response.headers["X-ClickHouse-Exception-Code"] == "60"
@@ -44,6 +48,7 @@ def test_failure_mid_stream_over_http_ends_with_a_tagged_block(
 ) -> None:
     response = httpx.post(
         clickhouse_endpoint.url,
+        auth=clickhouse_endpoint.auth,
         content=b"SELECT throwIf(number = 500000) FROM numbers(1000000) "
         b"SETTINGS max_block_size = 1000 FORMAT TSV",
     )
@@ -59,6 +64,7 @@ def test_wait_end_of_query_turns_a_late_failure_into_a_status(
 ) -> None:
     response = httpx.post(
         f"{clickhouse_endpoint.url}/?wait_end_of_query=1",
+        auth=clickhouse_endpoint.auth,
         content=b"SELECT throwIf(number = 500000) FROM numbers(1000000) "
         b"SETTINGS max_block_size = 1000",
     )

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from backports import zstd
-from clickhouse_connect import get_client
 from clickhouse_connect.driver.client import Client
 
 from tests.stack import ClickHouseEndpoint
@@ -31,9 +30,7 @@ def test_native_insert_lands_every_row(writer: Client, events_table: str) -> Non
 def test_insert_works_with_every_body_compression(
     clickhouse_endpoint: ClickHouseEndpoint, database: str, compression: str | bool
 ) -> None:
-    client = get_client(
-        host="127.0.0.1", port=clickhouse_endpoint.port, database=database, compress=compression
-    )
+    client = clickhouse_endpoint.client(database=database, compress=compression)
     client.command("CREATE TABLE t (id UInt64, name String) ENGINE = MergeTree ORDER BY id")
     client.insert("t", [[i, str(i)] for i in range(300_000)], column_names=["id", "name"])
     assert client.command("SELECT count() FROM t") == 300_000
@@ -58,6 +55,7 @@ def test_values_insert_with_statement_in_url(
 ) -> None:
     response = httpx.post(
         f"{clickhouse_endpoint.url}/?database={database}&query=INSERT+INTO+events+(id,name)+VALUES",
+        auth=clickhouse_endpoint.auth,
         content=b"(7, 'seven'), (8, 'eight')",
     )
     assert response.status_code == 200, response.text
@@ -81,6 +79,7 @@ def test_compressed_body_with_statement_and_data(
     )
     response = httpx.post(
         f"{clickhouse_endpoint.url}/?database={database}",
+        auth=clickhouse_endpoint.auth,
         content=compress(body),  # type: ignore[operator]
         headers={"Content-Encoding": encoding},
     )

@@ -16,6 +16,7 @@ SQL = "SELECT toDateTime('2026-11-20 10:00:00', 'UTC') AS t"
 def _native(endpoint: ClickHouseEndpoint, sql: str, **params: str) -> bytes:
     response = httpx.post(
         f"http://127.0.0.1:{endpoint.port}/",
+        auth=endpoint.auth,
         params={"default_format": "Native", **params},
         content=sql,
         timeout=30,

@@ -56,7 +56,8 @@ def test_df_stream_yields_frames(writer: Client) -> None:
 
 
 def test_curl_shaped_get_answers_tab_separated(clickhouse_endpoint: ClickHouseEndpoint) -> None:
-    response = httpx.get(f"{clickhouse_endpoint.url}/?query=SELECT+1")
+    url = f"{clickhouse_endpoint.url}/?query=SELECT+1"
+    response = httpx.get(url, auth=clickhouse_endpoint.auth)
 
     assert response.status_code == 200
     assert response.text == "1\n"
@@ -72,7 +73,8 @@ def test_ping_and_bare_get_answer_ok(clickhouse_endpoint: ClickHouseEndpoint) ->
 
 def test_query_in_url_and_body_are_joined(clickhouse_endpoint: ClickHouseEndpoint) -> None:
     response = httpx.post(
-        f"{clickhouse_endpoint.url}/?query=SELECT+number", content=b"FROM numbers(3) FORMAT CSV"
+        f"{clickhouse_endpoint.url}/?query=SELECT+number", content=b"FROM numbers(3) FORMAT CSV",
+        auth=clickhouse_endpoint.auth,
     )
     assert response.text == "0\n1\n2\n"
     assert response.headers["X-ClickHouse-Format"] == "CSV"
@@ -84,6 +86,7 @@ def test_response_is_compressed_when_the_client_asks(
     for encoding in ("gzip", "zstd", "deflate"):
         response = httpx.post(
             f"{clickhouse_endpoint.url}/?enable_http_compression=1",
+            auth=clickhouse_endpoint.auth,
             content=b"SELECT number FROM numbers(1000) FORMAT TSV",
             headers={"Accept-Encoding": encoding},
         )
@@ -96,7 +99,8 @@ def test_response_is_plain_without_enable_http_compression(
     clickhouse_endpoint: ClickHouseEndpoint,
 ) -> None:
     response = httpx.post(
-        clickhouse_endpoint.url, content=b"SELECT 1", headers={"Accept-Encoding": "gzip"}
+        clickhouse_endpoint.url, content=b"SELECT 1", headers={"Accept-Encoding": "gzip"},
+        auth=clickhouse_endpoint.auth,
     )
     assert "Content-Encoding" not in response.headers
     assert response.text == "1\n"
@@ -108,6 +112,7 @@ def test_document_formats_over_many_blocks_stay_one_document(
     table = writer.query_arrow("SELECT number FROM numbers(500)", settings={"max_block_size": 50})
     response = httpx.post(
         f"{clickhouse_endpoint.url}/?max_block_size=50",
+        auth=clickhouse_endpoint.auth,
         content=b"SELECT number FROM numbers(500) FORMAT JSON",
     )
     assert table.num_rows == 500
@@ -138,6 +143,7 @@ def test_url_encoded_form_carries_query_and_parameters(
 ) -> None:
     response = httpx.post(
         f"{clickhouse_endpoint.url}/",
+        auth=clickhouse_endpoint.auth,
         data={"query": "SELECT {n:UInt8} + 1, {s:String}", "param_n": "41", "param_s": "a b"},
     )
     assert response.status_code == 200, response.text
@@ -149,6 +155,7 @@ def test_curl_style_external_file_with_types_becomes_a_table(
 ) -> None:
     response = httpx.post(
         f"{clickhouse_endpoint.url}/",
+        auth=clickhouse_endpoint.auth,
         params={
             "query": "SELECT sum(_1), max(_2) FROM nums",
             "nums_types": "UInt32,String",
@@ -166,6 +173,7 @@ def test_row_formats_over_many_blocks_are_their_rows_concatenated(
     def fetch(fmt: str) -> list[str]:
         response = httpx.post(
             f"{clickhouse_endpoint.url}/?max_block_size=50",
+            auth=clickhouse_endpoint.auth,
             content=f"SELECT number AS n FROM numbers(500) FORMAT {fmt}".encode(),
         )
         assert response.status_code == 200, response.text

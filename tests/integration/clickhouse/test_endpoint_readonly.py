@@ -67,6 +67,7 @@ def test_analyst_may_still_use_local_table_functions_and_settings(analyst: Clien
 def test_get_requests_are_read_only(clickhouse_endpoint: ClickHouseEndpoint, database: str) -> None:
     response = httpx.get(
         clickhouse_endpoint.url,
+        auth=clickhouse_endpoint.auth,
         params={"database": database, "query": "CREATE TABLE t (a UInt8) ENGINE = Memory"},
     )
     assert response.status_code == 500

@@ -13,7 +13,7 @@ import pytest
 from clickhouse_connect import get_client
 
 from pulse.local.process import ManagedProcess, wait_until
-from tests.stack import free_port
+from tests.stack import endpoint_credentials, free_port
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -54,7 +54,10 @@ def tls_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int
 
 def test_https_endpoint_answers_clickhouse_connect(tls_endpoint: tuple[int, Path]) -> None:
     port, cert = tls_endpoint
-    client = get_client(host="127.0.0.1", port=port, secure=True, ca_cert=str(cert))
+    client = get_client(
+        host="127.0.0.1", port=port, secure=True, ca_cert=str(cert),
+        username="default", password=endpoint_credentials()["CLICKHOUSE_PASSWORD"],
+    )
     assert client.command("SELECT 40 + 2") == 42
     client.close()
 
