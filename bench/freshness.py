@@ -12,6 +12,7 @@ import httpx
 import orjson
 
 from bench.loadgen import event, percentile
+from pulse.settings import SharedSettings
 
 
 class Watcher(threading.Thread):
@@ -19,7 +20,11 @@ class Watcher(threading.Thread):
 
     def __init__(self, host: str, port: int, database: str, source: str) -> None:
         super().__init__(daemon=True)
-        self.client = clickhouse_connect.get_client(host=host, port=port, database=database)
+        shared = SharedSettings()  # type: ignore[call-arg]
+        self.client = clickhouse_connect.get_client(
+            host=host, port=port, database=database, username=shared.clickhouse_user,
+            password=shared.clickhouse_password.get_secret_value(),
+        )
         self.source = source
         self.seen: dict[str, float] = {}
         self.done = threading.Event()

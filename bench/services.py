@@ -6,6 +6,8 @@ benchmark never touches a running `pulse up` nor another engineer's processes.
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,15 +32,32 @@ def _pings(url: str) -> bool:
         return False
 
 
+def endpoint_credentials() -> dict[str, str]:
+    """The passwords the bench's endpoints and clients share: from settings, else generated.
+
+    The endpoint refuses requests without credentials; a generated password is put in the
+    environment so that every SharedSettings the bench builds afterwards carries it.
+    """
+    shared = SharedSettings()  # type: ignore[call-arg]
+    found = {
+        "CLICKHOUSE_PASSWORD": shared.clickhouse_password.get_secret_value(),
+        "CLICKHOUSE_READONLY_PASSWORD": shared.clickhouse_readonly_password.get_secret_value(),
+    }
+    for name, value in found.items():
+        os.environ[name] = found[name] = value or secrets.token_urlsafe(18)
+    return found
+
+
 @contextmanager
 def clickhouse_endpoint(work: Path) -> Iterator[str]:
     """The embedded endpoint (``python -m clickhouse.server``) on its own data dir; its URL."""
+    credentials = endpoint_credentials()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = ManagedProcess("clickhouse", work / "clickhouse.pid", work / "clickhouse.log",
                           ready=lambda: _pings(url))
     proc.spawn([sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1",
-                "--port", str(port), "--data-dir", str(work / "chdb")], cwd=work)
+                "--port", str(port), "--data-dir", str(work / "chdb")], env=credentials, cwd=work)
     try:
         wait_until(proc.ready, READY_TIMEOUT, f"ClickHouse endpoint at {url}",
                    alive=proc.is_running)

@@ -16,7 +16,7 @@ from clickhouse.server.errors import ACCESS_DENIED, READONLY, error, from_engine
 from clickhouse.server.params import quote_literal
 from clickhouse.server.policy import check as lexical_check
 from clickhouse.server.policy import source_grant
-from clickhouse.server.statement import tokens
+from clickhouse.server.statement import Token, tokens
 
 # Settings that bound an analyst's query; the analyst may not name them at all.
 LIMIT_SETTINGS = frozenset(
@@ -59,16 +59,20 @@ def ast_functions(conn: Any, sql: str, bind: dict[str, str]) -> set[str]:
     return found
 
 
+_ENDS_SETTINGS = frozenset({"FORMAT", "FROM", "WHERE", "SELECT", "UNION", "INTO", "WITH"})
+
+
 def changed_settings(sql: str) -> set[str]:
     """Names a statement assigns in a ``SET`` statement or a ``SETTINGS`` clause (any depth)."""
     found: set[str] = set()
     listed = list(tokens(sql))
     in_list = bool(listed) and listed[0].text.upper() == "SET"
-    for token, after in zip(listed, [*listed[1:], None], strict=True):
+    before: list[Token | None] = [None, *listed[:-1]]
+    for previous, token, after in zip(before, listed, [*listed[1:], None], strict=True):
         word = token.text.upper() if token.kind == "word" else ""
-        if word == "SETTINGS":
+        if word == "SETTINGS" and (previous is None or previous.text != "."):
             in_list = True
-        elif word == "FORMAT" or token.text == ")":
+        elif word in _ENDS_SETTINGS or token.text == ")":
             in_list = False
         elif in_list and token.kind in {"word", "name"} and after and after.text == "=":
             found.add(token.text.lower())

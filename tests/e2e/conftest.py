@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
@@ -29,9 +28,7 @@ class RunningStack:
     clickhouse: ClickHouseEndpoint
 
     def client(self) -> Client:
-        return clickhouse_connect.get_client(
-            host="127.0.0.1", port=self.clickhouse.port, database=self.database
-        )
+        return self.clickhouse.client(database=self.database)  # type: ignore[no-any-return]
 
     def part(self, name: str):  # noqa: ANN201 - a Part
         return next(p for p in self.stack if p.name == name)

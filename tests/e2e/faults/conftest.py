@@ -23,6 +23,7 @@ from pulse.local.ports import free_port
 from pulse.local.stack import Part, Stack
 from pulse.settings import SharedSettings
 from tests.e2e.faults.ledger import MEASURED
+from tests.stack import endpoint_credentials
 
 PRODUCER_KEY = "pk_test_faults_" + secrets.token_hex(8)
 PARTITIONS = 4
@@ -67,8 +68,11 @@ class FaultStack:
         self.stack._ensure(self.part(name))
 
     def client(self) -> Client:
+        credentials = endpoint_credentials()
         return clickhouse_connect.get_client(
-            host="127.0.0.1", port=self.clickhouse_port, database=self.database
+            host="127.0.0.1", port=self.clickhouse_port, database=self.database,
+            username=credentials["CLICKHOUSE_USER"],
+            password=credentials["CLICKHOUSE_PASSWORD"],
         )
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
@@ -19,7 +18,7 @@ from tests.stack import ClickHouseEndpoint, start_clickhouse
 
 
 def connect(endpoint: ClickHouseEndpoint, database: str = "") -> Client:
-    return clickhouse_connect.get_client(host="127.0.0.1", port=endpoint.port, database=database)
+    return endpoint.client(database=database)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pytest
 
 from clickhouse.migrate import apply_migrations
@@ -44,8 +43,8 @@ def _run(
         "CHGO_MODE": mode,
         "CHGO_ADDR": f"127.0.0.1:{endpoint.port}",
         "CHGO_DATABASE": database,
-        "CHGO_USER": "default",
-        "CHGO_PASSWORD": "",
+        "CHGO_USER": endpoint.user,
+        "CHGO_PASSWORD": endpoint.password,
         "CHGO_FROM": str(int(from_.timestamp())) if from_ else "0",
         "CHGO_TO": str(int(to.timestamp())) if to else "0",
     }
@@ -60,7 +59,7 @@ def test_clickhouse_go_reads_schema_series_and_tables(
     clickhouse_endpoint: ClickHouseEndpoint, chgo_binary: Path
 ) -> None:
     database = f"pulse_go_{secrets.token_hex(4)}"
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=clickhouse_endpoint.port)
+    client = clickhouse_endpoint.client()
     apply_migrations(client, database)
     start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     rows = [

@@ -95,7 +95,9 @@ def dashboard_db(request: pytest.FixtureRequest) -> Iterator[Client]:
     clickhouse_endpoint: ClickHouseEndpoint = request.getfixturevalue("clickhouse_endpoint")
     database = f"dashboards_{uuid4().hex[:8]}"
     settings = SharedSettings(  # type: ignore[call-arg]
-        CLICKHOUSE_URL=clickhouse_endpoint.url, CLICKHOUSE_USER="default", CLICKHOUSE_PASSWORD=""
+        CLICKHOUSE_URL=clickhouse_endpoint.url,
+        CLICKHOUSE_USER=clickhouse_endpoint.user,
+        CLICKHOUSE_PASSWORD=clickhouse_endpoint.password,
     )
     admin = writer_client(database="", settings=settings)
     apply_migrations(admin, database)

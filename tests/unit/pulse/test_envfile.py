@@ -27,3 +27,17 @@ def test_user_supplied_keys_are_not_replaced(tmp_path: Path) -> None:
 
 def test_hashed_keys_are_never_offered_as_plain_keys() -> None:
     assert keys_by_role({"PULSE_API_KEYS": "sha256:ab12:analyst,k1:admin"}) == {"admin": "k1"}
+
+
+def test_first_run_generates_the_writer_password_too(tmp_path: Path) -> None:
+    values = ensure_env_file(tmp_path / ".env")
+    assert len(values["CLICKHOUSE_PASSWORD"]) >= 24
+    assert values["CLICKHOUSE_PASSWORD"] != values["CLICKHOUSE_READONLY_PASSWORD"]
+
+
+def test_an_existing_env_without_a_writer_password_gets_one(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("CLICKHOUSE_READONLY_PASSWORD=kept\nCLICKHOUSE_PASSWORD=\n")
+    values = ensure_env_file(path)
+    assert values["CLICKHOUSE_READONLY_PASSWORD"] == "kept"
+    assert values["CLICKHOUSE_PASSWORD"]

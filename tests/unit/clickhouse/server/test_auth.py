@@ -21,7 +21,20 @@ def test_credentials_from_basic_auth_headers_and_url() -> None:
         "k",
     )
     assert credentials({}, {"user": "analyst", "password": "p"}) == ("analyst", "p")
-    assert credentials({}, {}) == ("default", "")
+    assert credentials({}, {"user": "analyst"}) == ("analyst", "")
+
+
+def test_no_credentials_at_all_is_required_password() -> None:
+    with pytest.raises(EndpointError) as raised:
+        credentials({"origin": "https://elsewhere.example"}, {})
+    assert raised.value.code == 194
+
+
+def test_endpoint_refuses_to_bind_beyond_loopback_with_an_empty_password() -> None:
+    with pytest.raises(EndpointConfigError, match="empty password"):
+        EndpointSettings(host="0.0.0.0", password=SecretStr(""), readonly_password=SecretStr("x"))
+    EndpointSettings(host="0.0.0.0", password=SecretStr("w"), readonly_password=SecretStr("x"))
+    EndpointSettings(host="127.0.0.1", password=SecretStr(""), readonly_password=SecretStr(""))
 
 
 def test_writer_and_analyst_get_their_readonly_levels() -> None:
