@@ -99,3 +99,24 @@ def test_endpoint_refuses_to_listen_beyond_loopback_with_an_empty_password(
     assert done.returncode != 0
     assert "empty password" in done.stderr
     assert "CLICKHOUSE_PASSWORD" in done.stderr
+
+
+def test_a_statement_over_the_query_limit_is_413(clickhouse_endpoint: ClickHouseEndpoint) -> None:
+    limit = EndpointSettings().max_query_bytes  # type: ignore[call-arg]
+    sql = b"SELECT 1 /*" + b" " * limit + b"*/"
+    response = httpx.post(clickhouse_endpoint.url, content=sql, auth=clickhouse_endpoint.auth)
+    assert response.status_code == 413
+    assert response.headers["X-ClickHouse-Exception-Code"] == "229"
+
+
+def test_a_form_over_the_form_limit_is_413(clickhouse_endpoint: ClickHouseEndpoint) -> None:
+    limit = EndpointSettings().max_form_bytes  # type: ignore[call-arg]
+    response = httpx.post(
+        clickhouse_endpoint.url,
+        params={"t_structure": "x String"},
+        data={"query": "SELECT count() FROM t"},
+        files={"t": ("t.tsv", b"a\n" * (limit // 2 + 1))},
+        auth=clickhouse_endpoint.analyst_auth,
+        timeout=60,
+    )
+    assert response.status_code == 413
