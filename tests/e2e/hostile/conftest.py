@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from clickhouse.migrate import apply_migrations
 from pulse.local.config import StackSettings
 from pulse.local.stack import Stack
 from pulse.settings import SharedSettings
@@ -57,6 +58,10 @@ def hostile_stack(
         "PULSE_SINK_MAX_SECONDS": "0.25",
     }
     stack = Stack(shared, settings, extra_env=env)
+    # The stack migrates with the default retention (its own PULSE_RETENTION_DAYS reaches only
+    # the worker, which finds the schema applied): create the tables first, with ours.
+    with clickhouse_endpoint.client(database="") as client:
+        apply_migrations(client, shared.clickhouse_database, retention_days=RETENTION_DAYS)
     try:
         stack.up()
         yield RunningStack(

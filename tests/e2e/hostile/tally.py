@@ -35,7 +35,8 @@ class Tally:
         return (
             f"{self.events} generated events in {self.requests} requests: {self.accepted} "
             f"accepted ({self.stored} distinct ids stored, {self.dead_lettered} dead-lettered), "
-            f"{self.rejected} rejected"
+            f"{self.rejected} rejected; {self.last - (self.first or self.last):.0f} s from first "
+            "round to last"
         )
 
 

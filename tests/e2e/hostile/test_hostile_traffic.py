@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.e2e.conftest import PRODUCER_KEY, RunningStack
 from tests.e2e.hostile.conftest import PARTITIONS
@@ -26,6 +27,9 @@ HOSTILE_SETTINGS = settings(
     max_examples=40,
     deadline=None,
     database=None,  # every run generates afresh; a replayed round would only repeat itself
+    # No shrinking: each try of a failing round waits out the settling deadline; the failure
+    # message lists the round's items instead.
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[
         HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
         HealthCheck.filter_too_much,
@@ -45,12 +49,25 @@ def run_round(
 ) -> None:
     """Send one round and check all that the contract promises about it."""
     self_check(items, expects)
-    ids = accepted_ids(post(api, items), expects)
+    answer = post(api, items)
+    ids = accepted_ids(answer, expects)
     canary_ids = send_canaries(api, PARTITIONS)
     outcome = account(stack, ids, canary_ids)
+    assert not outcome.missing, (
+        f"{len(outcome.missing)} of {len(ids)} accepted ids neither stored nor dead-lettered "
+        f"(canaries {'missing' if canary_ids & outcome.missing else 'stored'}):\n"
+        + lost(answer, items, outcome.missing)
+    )
     assert not outcome.doubled, f"stored more than once: {outcome.doubled}"
     TALLY.round(len(items), sum(e.accept for e in expects), sum(not e.accept for e in expects),
                 len(ids & outcome.stored.keys()), len(outcome.dead))
+
+
+def lost(answer: dict[str, Any], items: list[dict[str, Any]], missing: set[str]) -> str:
+    """The missing items of a round as JSON, by event_id (at most 20, each cut at 600 bytes)."""
+    shown = [f"{r['event_id']}: {orjson.dumps(items[r['index']])[:600]!r}"
+             for r in answer["results"] if r.get("event_id") in missing]
+    return "\n".join(shown[:20])
 
 
 @HOSTILE_SETTINGS
