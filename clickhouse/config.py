@@ -38,15 +38,18 @@ class EndpointSettings(BaseSettings):
     max_session_timeout: int = Field(3600, alias="CLICKHOUSE_MAX_SESSION_TIMEOUT", ge=1)
     display_name: str = Field("pulse-chdb", alias="CLICKHOUSE_DISPLAY_NAME")
     # Limits every analyst query runs under; the analyst cannot raise them (SETTINGS, SET, URL).
-    analyst_max_execution_time: int = Field(60, alias="CLICKHOUSE_ANALYST_MAX_EXECUTION_TIME", ge=1)
+    # The API's streamed exports run as the analyst too, hence results of tens of millions of rows.
+    analyst_max_execution_time: int = Field(
+        300, alias="CLICKHOUSE_ANALYST_MAX_EXECUTION_TIME", ge=1
+    )
     analyst_max_memory_usage: int = Field(
         2 << 30, alias="CLICKHOUSE_ANALYST_MAX_MEMORY_USAGE", ge=1 << 20
     )
     analyst_max_result_rows: int = Field(
-        1_000_000, alias="CLICKHOUSE_ANALYST_MAX_RESULT_ROWS", ge=1
+        50_000_000, alias="CLICKHOUSE_ANALYST_MAX_RESULT_ROWS", ge=1
     )
     analyst_max_result_bytes: int = Field(
-        256 << 20, alias="CLICKHOUSE_ANALYST_MAX_RESULT_BYTES", ge=1 << 10
+        8 << 30, alias="CLICKHOUSE_ANALYST_MAX_RESULT_BYTES", ge=1 << 10
     )
     # Threads for analyst queries, apart from the writer's, so they never delay the worker.
     analyst_threads: int = Field(8, alias="CLICKHOUSE_ANALYST_THREADS", ge=1)

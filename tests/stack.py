@@ -84,7 +84,9 @@ class ClickHouseEndpoint:
         return clickhouse_connect.get_client(**options)
 
 
-def start_clickhouse(data_dir: Path, port: int | None = None) -> ClickHouseEndpoint:
+def start_clickhouse(
+    data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+) -> ClickHouseEndpoint:
     """Start the embedded ClickHouse endpoint (chDB behind ClickHouse's HTTP interface)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
@@ -98,7 +100,7 @@ def start_clickhouse(data_dir: Path, port: int | None = None) -> ClickHouseEndpo
     proc.spawn(
         [sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1", "--port", str(port),
          "--data-dir", str(data_dir / "chdb")],
-        env=credentials,
+        env={**credentials, **(env or {})},
     )
     wait_until(proc.ready, 60, f"ClickHouse endpoint at {url}", alive=proc.is_running)
     return ClickHouseEndpoint(url=url, port=port, process=proc, credentials=credentials)

@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from clickhouse.config import EndpointSettings
-from tests.stack import ClickHouseEndpoint, free_port
+from tests.stack import ClickHouseEndpoint, free_port, start_clickhouse
 
 
 def _as_analyst(endpoint: ClickHouseEndpoint, sql: str, **params: str) -> httpx.Response:
@@ -67,15 +68,49 @@ def test_analyst_may_still_change_other_settings(clickhouse_endpoint: ClickHouse
     assert response.text == "3\n"
 
 
+@pytest.fixture(scope="module")
+def tight_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseEndpoint]:
+    """An endpoint whose analysts may get 1000 rows and run for one second."""
+    endpoint = start_clickhouse(
+        tmp_path_factory.mktemp("tight"),
+        env={"CLICKHOUSE_ANALYST_MAX_RESULT_ROWS": "1000",
+             "CLICKHOUSE_ANALYST_MAX_EXECUTION_TIME": "1"},
+    )  # fmt: skip
+    yield endpoint
+    endpoint.process.stop()
+
+
 def test_a_result_over_max_result_rows_is_an_error_not_a_truncation(
-    clickhouse_endpoint: ClickHouseEndpoint,
+    tight_endpoint: ClickHouseEndpoint,
 ) -> None:
-    rows = EndpointSettings().analyst_max_result_rows + 10  # type: ignore[call-arg]
     response = _as_analyst(
-        clickhouse_endpoint, f"SELECT number FROM numbers({rows})", wait_end_of_query="1"
+        tight_endpoint, "SELECT number FROM numbers(5000)", wait_end_of_query="1"
     )
     assert response.status_code != 200
     assert response.headers["X-ClickHouse-Exception-Code"] == "396"
+
+
+def test_an_analyst_query_over_max_execution_time_is_stopped(
+    tight_endpoint: ClickHouseEndpoint,
+) -> None:
+    response = _as_analyst(
+        tight_endpoint,
+        "SELECT sleepEachRow(0.5) FROM numbers(10) SETTINGS max_block_size = 1",
+        wait_end_of_query="1",
+    )
+    assert response.headers["X-ClickHouse-Exception-Code"] == "159", response.text
+
+
+def test_the_writer_is_not_stopped_by_the_analyst_time_limit(
+    tight_endpoint: ClickHouseEndpoint,
+) -> None:
+    response = httpx.post(
+        tight_endpoint.url,
+        content=b"SELECT sleepEachRow(0.5) FROM numbers(4) SETTINGS max_block_size = 1",
+        auth=tight_endpoint.auth,
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
 
 
 def test_writer_is_not_bound_by_the_analyst_limits(clickhouse_endpoint: ClickHouseEndpoint) -> None:
