@@ -276,7 +276,7 @@ class Round:
 def rounds(draw: st.DrawFn, templates: int = 20, fanout: int = 10) -> Round:
     """Up to ``templates`` generated events, each sent ``fanout`` times at other timestamps
     (hypothesis cannot draw a few hundred rich events per example within its buffer)."""
-    drawn = draw(st.lists(events(), min_size=templates // 2, max_size=templates))
+    drawn = draw(st.lists(events(), min_size=templates * 3 // 5, max_size=templates))
     rng = random.Random(draw(st.integers(0, 2**32)))
     items = [t | ({"timestamp": random_timestamp(rng)} if k else {})
              for t in drawn for k in range(fanout)]
