@@ -74,12 +74,13 @@ def restore(
 ) -> dict[str, int]:
     """Load a backup into ``database`` (migrated first, expected empty); return rows per table."""
     from clickhouse.migrate import apply_migrations
+    from pulse.settings import shared_settings
 
     manifest_file = source / "manifest.json"
     if not manifest_file.exists():
         raise BackupError(f"{source} has no manifest.json; was it made by `pulse backup`?")
     manifest = orjson.loads(manifest_file.read_bytes())
-    apply_migrations(client, database)
+    apply_migrations(client, database, shared_settings().retention_days)
     restored: dict[str, int] = {}
     for table, expected in manifest["tables"].items():
         ident = {"db": database, "t": table}

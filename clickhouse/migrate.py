@@ -2,8 +2,10 @@
 
 Files live in ``clickhouse/migrations/NNNN_what_it_does.sql``, one statement each. They may use
 ``${database}`` and ``${retention_days}``; the checksum covers the file as written, so changing
-the retention later does not flag a migration as edited. Applied versions are recorded in
-``<database>.schema_migrations`` (version, name, checksum, applied_at).
+the retention later does not flag a migration as edited. Without a retention (the default, since
+every accepted event counts, however old) a storage table's ``TTL … ${retention_days} …`` line is
+left out, so nothing accepted is ever deleted behind the producer's back. Applied versions are
+recorded in ``<database>.schema_migrations`` (version, name, checksum, applied_at).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from loguru import logger
 from clickhouse.rollups import ROLLUP_TABLES, rebuild_statements
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-DEFAULT_RETENTION_DAYS = 90
+_TTL_LINE = re.compile(r"^TTL .*\$\{retention_days\}.*\n?", re.MULTILINE)
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -55,8 +57,9 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.template.encode()).hexdigest()
 
-    def render(self, database: str, retention_days: int) -> str:
-        return Template(self.template).substitute(
+    def render(self, database: str, retention_days: int | None) -> str:
+        template = self.template if retention_days else _TTL_LINE.sub("", self.template)
+        return Template(template).substitute(
             database=f"`{database}`", retention_days=str(retention_days)
         )
 
@@ -96,7 +99,7 @@ def _check_unchanged(migration: Migration, applied_checksum: str) -> None:
 def apply_migrations(
     client: Client,
     database: str,
-    retention_days: int = DEFAULT_RETENTION_DAYS,
+    retention_days: int | None = None,
     directory: Path = MIGRATIONS_DIR,
 ) -> list[str]:
     """Create ``database`` if missing and apply the migrations it lacks, in order.
@@ -108,7 +111,7 @@ def apply_migrations(
         raise MigrationError(
             f"database name {database!r}: use letters, digits and underscores only"
         )
-    if retention_days < 1:
+    if retention_days is not None and retention_days < 1:
         raise MigrationError(f"retention of {retention_days} days: use at least 1 day")
     current, client.database = client.database, ""
     try:  # a client bound to a database that does not exist yet cannot create it

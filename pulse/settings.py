@@ -35,6 +35,9 @@ class SharedSettings(BaseSettings):
     events_topic: str = Field(EVENTS_TOPIC, alias="PULSE_EVENTS_TOPIC")
     dlq_topic: str = Field(DLQ_TOPIC, alias="PULSE_DLQ_TOPIC")
     events_partitions: int = Field(6, alias="PULSE_EVENTS_PARTITIONS", ge=1)
+    # Days of event time ClickHouse keeps (a TTL written when the tables are created); unset
+    # keeps everything, since every accepted event counts however old. Read by whoever migrates.
+    retention_days: int | None = Field(None, alias="PULSE_RETENTION_DAYS", ge=1)
 
 
 @lru_cache(maxsize=1)

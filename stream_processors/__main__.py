@@ -16,17 +16,19 @@ from stream_processors.config import worker_settings
 from stream_processors.exceptions import StartupError
 
 
-def migrate_when_reachable(timeout: float, retention_days: int) -> list[str]:
+def migrate_when_reachable(timeout: float) -> list[str]:
     """Apply migrations, retrying while ClickHouse is not reachable yet (up to ``timeout`` s)."""
-    database = shared_settings().clickhouse_database
+    shared = shared_settings()
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return apply_migrations(writer_client(""), database, retention_days)
+            return apply_migrations(
+                writer_client(""), shared.clickhouse_database, shared.retention_days
+            )
         except Exception as exc:  # noqa: BLE001 - retried until the deadline, then reported
             if time.monotonic() > deadline:
                 raise StartupError(
-                    f"cannot apply migrations at {shared_settings().clickhouse_url} ({exc}); "
+                    f"cannot apply migrations at {shared.clickhouse_url} ({exc}); "
                     "start ClickHouse or set CLICKHOUSE_URL"
                 ) from exc
             logger.info("waiting for ClickHouse: {}", exc)
@@ -44,7 +46,7 @@ def main() -> None:
     """Run one stream worker in the foreground until SIGTERM or Ctrl-C."""
     settings = worker_settings()
     configure_logging("stream-worker", settings.log_level)
-    applied = migrate_when_reachable(settings.startup_timeout, settings.retention_days)
+    applied = migrate_when_reachable(settings.startup_timeout)
     logger.info("schema up to date ({} migrations applied now)", len(applied))
     from stream_processors.app import app
 

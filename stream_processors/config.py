@@ -31,7 +31,6 @@ class WorkerSettings(BaseSettings):
     # to the limit; any further model counts as "other", so producers cannot grow the series.
     llm_model_labels: str = Field("", alias="PULSE_LLM_MODEL_LABELS")
     llm_model_label_limit: int = Field(20, alias="PULSE_LLM_MODEL_LABEL_LIMIT", ge=0)
-    retention_days: int = Field(90, alias="PULSE_RETENTION_DAYS", ge=1)
     rolling_dau_interval: float = Field(15.0, alias="PULSE_ROLLING_DAU_INTERVAL", gt=0)
     lag_interval: float = Field(5.0, alias="PULSE_LAG_INTERVAL", gt=0)
     session_timeout: float = Field(30.0, alias="PULSE_WORKER_SESSION_TIMEOUT", ge=6)

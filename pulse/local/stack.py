@@ -165,7 +165,9 @@ class Stack:
 
         client = writer_client(database="", settings=self.shared)
         try:
-            return apply_migrations(client, self.shared.clickhouse_database)
+            return apply_migrations(
+                client, self.shared.clickhouse_database, self.shared.retention_days
+            )
         finally:
             client.close()
 

@@ -99,3 +99,27 @@ def test_a_client_bound_to_a_missing_database_can_create_it(
     assert client.query("SELECT currentDatabase(), count() FROM dau").result_rows == [
         (database, 0)
     ]
+
+
+@pytest.mark.parametrize("retention_days", [None, 30])
+def test_tables_expire_rows_only_with_a_retention(
+    client: Client, database: str, retention_days: int | None
+) -> None:
+    apply_migrations(client, database, retention_days)
+    for table in ("events_store", "dau_users", "llm_calls", "assignment_time_rollup"):
+        ddl = str(client.command(f"SHOW CREATE TABLE `{database}`.{table}"))
+        if retention_days is None:
+            assert "TTL" not in ddl, table
+        else:
+            assert f"toIntervalDay({retention_days})" in ddl, table
+    client.command(f"DROP DATABASE `{database}`")
+
+
+def test_an_accepted_event_from_1970_is_kept_without_a_retention(
+    client: Client, database: str
+) -> None:
+    apply_migrations(client, database)
+    client.command(f"INSERT INTO `{database}`.dau_users VALUES ('1970-01-01', 'u')")
+    client.command(f"OPTIMIZE TABLE `{database}`.dau_users FINAL")
+    assert client.command(f"SELECT count() FROM `{database}`.dau_users") == 1
+    client.command(f"DROP DATABASE `{database}`")
