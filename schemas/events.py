@@ -132,7 +132,7 @@ def describe_errors(exc: ValidationError, prefix: str = "") -> str:
 
 
 class Event(BaseModel):
-    """One event as a producer sends it (see the contract's "Event" section)."""
+    """One event as a producer sends it (described in docs/events.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_EVENT_BYTES)
 
