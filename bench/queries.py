@@ -1,9 +1,10 @@
 """Query latency on generated events: contract views beside the same answers from raw events.
 
 Starts its own embedded ClickHouse endpoint, fills a fresh database with ``query_events``
-generated events and their facts (``bench.querydata``), builds the rollups from them, then times each question a few times
-through clickhouse-connect, as the API and Grafana ask it, and reports p50/p95 and the ratio
-view / raw. Both forms must give the same answer; ``agree`` records that they did.
+generated events and their facts (``bench.querydata``), builds the rollups from them, then
+times each question a few times through clickhouse-connect, as the API and Grafana ask it, and
+reports p50/p95 and the ratio view / raw. Both forms must give the same answer; ``agree``
+records that they did.
 """
 
 from __future__ import annotations
