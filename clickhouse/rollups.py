@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from string import Template
 from typing import Any
 
 from clickhouse_connect.driver.binding import finalize_query
@@ -59,25 +60,25 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
         yield ordered[start:start + KEYS_PER_STATEMENT]
 
 
-def _bind(sql: str, db: str, **values: Any) -> str:
-    return finalize_query(sql.replace("{db}", f"`{db}`"), values)
+def _bind(template: str, database: str, parts: dict[str, str] | None = None, **values: Any) -> str:
+    return finalize_query(_sql(template, database, **(parts or {})), values)
 
 
 _DAU = """
-INSERT INTO {db}.dau_rollup (day, dau, version)
-SELECT k.day, f.dau, """ + _VERSION + """
+INSERT INTO $db.dau_rollup (day, dau, version)
+SELECT k.day, f.dau, $version
 FROM (SELECT toDate(arrayJoin(%(days)s)) AS day) AS k
 LEFT JOIN (
     SELECT day, toUInt64(uniqExact(user_id)) AS dau
-    FROM {db}.dau_users WHERE day IN %(days)s GROUP BY day
+    FROM $db.dau_users WHERE day IN %(days)s GROUP BY day
 ) AS f USING (day)
 """
 
 _LLM = """
-INSERT INTO {db}.llm_usage_rollup
+INSERT INTO $db.llm_usage_rollup
     (day, user_id, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
 SELECT k.day, k.user_id, k.model, f.calls, f.prompt_tokens, f.completion_tokens, f.cost_usd,
-       """ + _VERSION + """
+       $version
 FROM (
     SELECT toDate(key.1) AS day, key.2 AS user_id, key.3 AS model
     FROM (SELECT arrayJoin(%(keys)s) AS key)
@@ -85,7 +86,7 @@ FROM (
 LEFT JOIN (
     SELECT day, user_id, model, count() AS calls, sum(prompt_token_count) AS prompt_tokens,
            sum(completion_token_count) AS completion_tokens, sumKahan(call_cost_usd) AS cost_usd
-    FROM {db}.llm_calls FINAL
+    FROM $db.llm_calls FINAL
     WHERE day IN %(days)s AND user_id IN %(users)s
       AND (toString(day), user_id, toString(model)) IN %(keys)s
     GROUP BY day, user_id, model
@@ -93,14 +94,14 @@ LEFT JOIN (
 """
 
 _SUBJECTS = """
-INSERT INTO {db}.subject_usage_rollup (day, subject, users, events, version)
-SELECT k.day, k.subject, f.users, f.events, """ + _VERSION + """
+INSERT INTO $db.subject_usage_rollup (day, subject, users, events, version)
+SELECT k.day, k.subject, f.users, f.events, $version
 FROM (
     SELECT toDate(key.1) AS day, key.2 AS subject FROM (SELECT arrayJoin(%(keys)s) AS key)
 ) AS k
 LEFT JOIN (
     SELECT day, subject, toUInt64(uniqExact(user_id)) AS users, count() AS events
-    FROM {db}.subject_events FINAL
+    FROM $db.subject_events FINAL
     WHERE day IN %(days)s AND (toString(day), toString(subject)) IN %(keys)s
     GROUP BY day, subject
 ) AS f USING (day, subject)
@@ -125,8 +126,8 @@ _PAIR_FIGURES = """
               - lagInFrame(toUnixTimestamp64Milli(ts), 1, toUnixTimestamp64Milli(ts))
                 OVER (PARTITION BY user_id, assignment_id ORDER BY ts, event_id
                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gap_ms
-        FROM {db}.assignment_events FINAL
-        WHERE {where}
+        FROM $db.assignment_events FINAL
+        WHERE $where
     )
     GROUP BY user_id, assignment_id
 """
@@ -135,21 +136,44 @@ _PAIR_COLUMNS = (
     "user_id, assignment_id, subject, first_ts, last_ts, active_seconds, submitted, events, version"
 )
 
-_PAIRS = (
-    "INSERT INTO {db}.assignment_time_rollup (" + _PAIR_COLUMNS + ")\n"
-    # A pair without facts is written as events = 0, timestamped now so that the TTL (which
-    # drops expired rows even as they are inserted) keeps it long enough to hide the old row.
-    "SELECT k.user_id, k.assignment_id, f.subject,\n"
-    "       if(f.events = 0, now64(3), f.first_ts), if(f.events = 0, now64(3), f.last_ts),\n"
-    "       f.active_seconds,\n"
-    "       f.submitted, f.events, " + _VERSION + "\n"
-    "FROM (SELECT key.1 AS user_id, key.2 AS assignment_id\n"
-    "      FROM (SELECT arrayJoin(%(keys)s) AS key)) AS k\n"
-    "LEFT JOIN (" + _PAIR_FIGURES.replace(
-        "{where}", "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
-    ) + ") AS f USING (user_id, assignment_id)\n"
-    "SETTINGS join_use_nulls = 0"
+# A pair without facts is written as events = 0, timestamped now so that the TTL (which drops
+# expired rows even as they are inserted) keeps it long enough to hide the old row.
+_PAIRS = """
+INSERT INTO $db.assignment_time_rollup ($pair_columns)
+SELECT k.user_id, k.assignment_id, f.subject,
+       if(f.events = 0, now64(3), f.first_ts), if(f.events = 0, now64(3), f.last_ts),
+       f.active_seconds, f.submitted, f.events, $version
+FROM (SELECT key.1 AS user_id, key.2 AS assignment_id
+      FROM (SELECT arrayJoin(%(keys)s) AS key)) AS k
+LEFT JOIN ($figures) AS f USING (user_id, assignment_id)
+SETTINGS join_use_nulls = 0
+"""
+_PAIRS_WHERE = "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
+
+_REBUILD = (
+    """INSERT INTO $db.dau_rollup (day, dau, version)
+SELECT day, toUInt64(uniqExact(user_id)), $version FROM $db.dau_users GROUP BY day""",
+    """INSERT INTO $db.llm_usage_rollup
+    (day, user_id, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
+SELECT day, user_id, model, count(), sum(prompt_token_count), sum(completion_token_count),
+       sumKahan(call_cost_usd), $version
+FROM $db.llm_calls FINAL GROUP BY day, user_id, model""",
+    """INSERT INTO $db.subject_usage_rollup (day, subject, users, events, version)
+SELECT day, subject, toUInt64(uniqExact(user_id)), count(), $version
+FROM $db.subject_events FINAL GROUP BY day, subject""",
 )
+_REBUILD_PAIRS = (
+    "INSERT INTO $db.assignment_time_rollup ($pair_columns) SELECT *, $version FROM ($figures)"
+)
+
+
+def _sql(template: str, database: str, **parts: str) -> str:
+    """``template`` with the database, the version expression and ``parts`` put in. Only our own
+    SQL fragments go in here (the database name is checked by the migrations); values are bound
+    separately by :func:`_bind`."""
+    names = {"db": f"`{database}`", "version": _VERSION, "pair_columns": _PAIR_COLUMNS}
+    inner = {key: Template(part).substitute(names) for key, part in parts.items()}
+    return Template(template).substitute(names, **inner)
 
 
 def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
@@ -168,8 +192,9 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
             days=sorted({d for d, _ in keys}),
         ))
     for keys in _chunks(touched.pairs):
+        figures = Template(_PAIR_FIGURES).safe_substitute(where=_PAIRS_WHERE)
         statements.append(_bind(
-            _PAIRS, database, keys=keys, users=sorted({u for u, _ in keys}),
+            _PAIRS, database, {"figures": figures}, keys=keys, users=sorted({u for u, _ in keys}),
         ))
     return statements
 
@@ -180,27 +205,11 @@ def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
     Day-keyed rollups are rebuilt whole (their facts are read once per day); pairs in
     ``user_slices`` slices by user hash so that no statement holds every pair in memory.
     """
-    db = f"`{database}`"
-    statements = [
-        f"INSERT INTO {db}.dau_rollup (day, dau, version) "
-        f"SELECT day, toUInt64(uniqExact(user_id)), {_VERSION} FROM {db}.dau_users GROUP BY day",
-        f"INSERT INTO {db}.llm_usage_rollup (day, user_id, model, calls, prompt_tokens, "
-        "completion_tokens, cost_usd, version) "
-        "SELECT day, user_id, model, count(), sum(prompt_token_count), "
-        f"sum(completion_token_count), sumKahan(call_cost_usd), {_VERSION} "
-        f"FROM {db}.llm_calls FINAL GROUP BY day, user_id, model",
-        f"INSERT INTO {db}.subject_usage_rollup (day, subject, users, events, version) "
-        f"SELECT day, subject, toUInt64(uniqExact(user_id)), count(), {_VERSION} "
-        f"FROM {db}.subject_events FINAL GROUP BY day, subject",
-    ]
+    statements = [_sql(template, database) for template in _REBUILD]
     for index in range(user_slices):
-        figures = _PAIR_FIGURES.replace("{db}", db).replace(
-            "{where}", f"cityHash64(user_id) % {user_slices} = {index}"
-        )
-        statements.append(
-            f"INSERT INTO {db}.assignment_time_rollup ({_PAIR_COLUMNS}) "
-            f"SELECT *, {_VERSION} FROM ({figures})"
-        )
+        where = f"cityHash64(user_id) % {int(user_slices)} = {int(index)}"
+        figures = Template(_PAIR_FIGURES).safe_substitute(where=where)
+        statements.append(_sql(_REBUILD_PAIRS, database, figures=figures))
     return statements
 
 
@@ -212,23 +221,26 @@ def rolling_dau_sql(now: str, tables: str = "") -> str:
     UTC days inside the window come from ``dau_users`` (one row per user and day), and only the
     partial days at the windows' edges from raw events, through their by-time projection.
     """
-    edges = " OR ".join(
-        f"(ts >= {now} - INTERVAL {w} AND ts < toStartOfDay({now} - INTERVAL {w}) + INTERVAL 1 DAY)"
-        for w in ("24 HOUR", "7 DAY", "30 DAY")
+    edge = Template(
+        "(ts >= $now - INTERVAL $w AND ts < toStartOfDay($now - INTERVAL $w) + INTERVAL 1 DAY)"
     )
-    return f"""
+    edges = " OR ".join(edge.substitute(now=now, w=w) for w in ("24 HOUR", "7 DAY", "30 DAY"))
+    return Template(_ROLLING_DAU).substitute(now=now, tables=tables, edges=edges)
+
+
+_ROLLING_DAU = """
 SELECT
-    uniqExactIf(user_id, lo >= {now} - INTERVAL 24 HOUR) AS last_24h,
-    uniqExactIf(user_id, lo >= {now} - INTERVAL 7 DAY) AS last_7d,
+    uniqExactIf(user_id, lo >= $now - INTERVAL 24 HOUR) AS last_24h,
+    uniqExactIf(user_id, lo >= $now - INTERVAL 7 DAY) AS last_7d,
     uniqExact(user_id) AS last_30d
 FROM
 (
     SELECT user_id, toDateTime64(day, 3, 'UTC') AS lo
-    FROM {tables}dau_users
-    WHERE day > toDate({now} - INTERVAL 30 DAY) AND day < toDate({now})
+    FROM ${tables}dau_users
+    WHERE day > toDate($now - INTERVAL 30 DAY) AND day < toDate($now)
     UNION ALL
     SELECT user_id, ts AS lo
-    FROM {tables}events_store
-    WHERE ts < {now} AND (ts >= toStartOfDay({now}) OR {edges})
+    FROM ${tables}events_store
+    WHERE ts < $now AND (ts >= toStartOfDay($now) OR $edges)
 )
-"""  # nosec B608 - the expressions are ours, values are bound parameters
+"""
