@@ -25,6 +25,7 @@ from bench.services import clickhouse_endpoint, migrated
 from bench.stats import latency_summary, ratio, repeat, timed
 from clickhouse.client import writer_client
 from clickhouse.migrate import backfill_rollups
+from clickhouse.rollups import rolling_dau_sql
 from ingest_api.reports.summary import ACTIVITY_SQL, ASSIGNMENTS_SQL, LLM_SQL
 
 DATABASE = "pulse_bench"
@@ -69,6 +70,23 @@ GROUP BY model
 ORDER BY model
 """
 
+LLM_MONTH_VIEW = """SELECT day, model, sum(calls), sum(prompt_tokens), sum(completion_tokens),
+       sumKahan(cost_usd)
+FROM llm_usage_daily WHERE day >= today() - 29 GROUP BY day, model ORDER BY day, model"""
+LLM_MONTH_RAW = f"""SELECT toDate(ts) AS day, JSONExtractString(metadata, 'model') AS model,
+       count(),
+       sum(JSONExtractUInt(metadata, 'prompt_tokens')),
+       sum(JSONExtractUInt(metadata, 'completion_tokens')),
+       sumKahan(JSONExtractFloat(metadata, 'cost_usd'))
+FROM events WHERE event = 'llm.call' AND ts >= {SINCE} GROUP BY day, model ORDER BY day, model"""
+
+# One fixed "now" for both forms, so that they count the same window.
+NOW = "toDateTime64(toStartOfHour(now()) - INTERVAL 90 MINUTE, 3, 'UTC')"
+ROLLING_VIEW = rolling_dau_sql(NOW)
+ROLLING_RAW = f"""SELECT uniqExactIf(user_id, ts >= {NOW} - INTERVAL 24 HOUR),
+       uniqExactIf(user_id, ts >= {NOW} - INTERVAL 7 DAY), uniqExact(user_id)
+FROM events WHERE ts >= {NOW} - INTERVAL 30 DAY AND ts < {NOW}"""
+
 SUMMARY_VIEWS = (ACTIVITY_SQL, ASSIGNMENTS_SQL, LLM_SQL)
 SUMMARY_RAW = (ACTIVITY_SQL, ASSIGNMENTS_RAW, LLM_RAW)
 
@@ -86,6 +104,9 @@ class Question:
 QUESTIONS = (
     Question("dau_30_days", [DAU_VIEW], [DAU_RAW]),
     Question("top_subjects_30_days", [TOP_VIEW], [TOP_RAW]),
+    Question("llm_usage_30_days", [LLM_MONTH_VIEW], [LLM_MONTH_RAW]),
+    Question("rolling_dau", [ROLLING_VIEW], [ROLLING_RAW]),
+    Question("user_assignment_time", [ASSIGNMENTS_SQL], [ASSIGNMENTS_RAW], per_user=True),
     Question("user_summary", SUMMARY_VIEWS, SUMMARY_RAW, per_user=True),
 )
 
