@@ -8,12 +8,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 
 from tests.integration.ingest_api.conftest import KEYS, PRODUCER_KEY, viewed
+from tests.polling import eventually
 from tests.stack import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -73,7 +75,15 @@ def test_served_api_accepts_events_and_logs_json_lines_with_the_request_id(
         },
     )
     assert response.status_code == 202
-    lines = [orjson.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+    def logged() -> list[dict[str, Any]]:
+        text = log.read_text()
+        return [orjson.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    # The request's log line may reach the file just after the answer: poll with a deadline.
+    lines = eventually(logged, lambda found: any(
+        line["request_id"] == "served-req-1" for line in found
+    ), timeout=15, what="a log line carrying the request id")
     ours = [line for line in lines if line["request_id"] == "served-req-1"]
     assert ours, "no log line carries the request id"
     assert {"timestamp", "level", "message", "service"} <= set(ours[0])
