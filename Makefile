@@ -46,8 +46,9 @@ test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench
 
-lint: install  ## ruff
+lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:  ## remove local data (Kafka logs, ClickHouse data); keeps the venv and jar cache
 	rm -rf data

@@ -45,8 +45,9 @@ def parse_sections(text: str | None) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = sorted(set(names) - set(SECTIONS))
     if unknown:
-        raise SystemExit(f"unknown section(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(SECTIONS)}")
+        raise SystemExit(
+            f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}"
+        )
     return [s for s in SECTIONS if s in names]
 
 
@@ -56,9 +57,12 @@ def run_sections(cfg: BenchSettings, chosen: list[str]) -> dict[str, Any]:
     measured: dict[str, Any] = {}
 
     def note(names: list[str], before: list[float], started: float) -> None:
-        stamp = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "seconds": round(time.monotonic() - started, 1),
-                 "loadavg_before": before, "loadavg_after": _loadavg()}
+        stamp = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.monotonic() - started, 1),
+            "loadavg_before": before,
+            "loadavg_after": _loadavg(),
+        }
         measured.update(dict.fromkeys(names, stamp))
 
     on_stack = [s for s in chosen if s in stack_sections.SECTIONS]
@@ -91,9 +95,13 @@ def main() -> None:
     fresh = run_sections(BenchSettings(), chosen)
     previous = orjson.loads(RESULTS.read_bytes()) if RESULTS.exists() else {}
     results = merge(previous, fresh)
-    results["environment"] = {"cpus": os.cpu_count(), "loadavg_before": before,
-                              "loadavg_after": _loadavg(), "sections_run": chosen,
-                              "note": "shared machine: other engineers' tests ran meanwhile"}
+    results["environment"] = {
+        "cpus": os.cpu_count(),
+        "loadavg_before": before,
+        "loadavg_after": _loadavg(),
+        "sections_run": chosen,
+        "note": "shared machine: other engineers' tests ran meanwhile",
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     console.print(build_table(results, chosen))

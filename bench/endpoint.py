@@ -31,8 +31,10 @@ CREATE = f"""CREATE TABLE IF NOT EXISTS {DATABASE}.{TABLE}
 (event_id UUID, user_id String, ts DateTime64(3, 'UTC'), event LowCardinality(String),
  value Float64)
 ENGINE = MergeTree ORDER BY (user_id, ts)"""
-SMALL = {"select_1": "SELECT 1",
-         "tiny_aggregation": "SELECT count(), sum(number) FROM numbers(1000)"}
+SMALL = {
+    "select_1": "SELECT 1",
+    "tiny_aggregation": "SELECT count(), sum(number) FROM numbers(1000)",
+}
 
 
 def rows_sql(rows: int) -> str:
@@ -71,17 +73,20 @@ def _small_queries(local: InProcess, client: Client, iterations: int) -> dict[st
     for name, sql in SMALL.items():
         inproc = latency_summary(repeat(lambda s=sql: local.query(s), iterations, warmup=20))
         endpoint = latency_summary(
-            repeat(lambda s=sql: client.query(s).result_rows, iterations, warmup=20))
+            repeat(lambda s=sql: client.query(s).result_rows, iterations, warmup=20)
+        )
         results[name] = {
-            "in_process": inproc, "endpoint": endpoint,
+            "in_process": inproc,
+            "endpoint": endpoint,
             "overhead_p50_ms": round(endpoint["p50_ms"] - inproc["p50_ms"], 3),
             "p50_ratio_endpoint_vs_in_process": ratio(endpoint["p50_ms"], inproc["p50_ms"]),
         }
     return results
 
 
-def _throughput(action: Callable[[], object], reset: Callable[[], object], rows: int,
-                runs: int) -> float:
+def _throughput(
+    action: Callable[[], object], reset: Callable[[], object], rows: int, runs: int
+) -> float:
     """Median rows/s of ``action`` over ``runs`` runs, ``reset`` (untimed) before each."""
     durations = []
     for _ in range(runs):
@@ -101,24 +106,35 @@ def _bulk(local: InProcess, client: Client, rows: int, runs: int) -> dict[str, A
         "insert_in_process": _throughput(lambda: local.insert(native), local.truncate, rows, runs),
         "insert_endpoint_raw_native": _throughput(
             lambda: client.raw_insert(TABLE, COLUMNS, insert_block=native, fmt="Native"),
-            truncate_remote, rows, runs),
+            truncate_remote,
+            rows,
+            runs,
+        ),
         "insert_endpoint_clickhouse_connect": _throughput(
             lambda: client.insert(TABLE, columns, column_names=COLUMNS, column_oriented=True),
-            truncate_remote, rows, runs),
+            truncate_remote,
+            rows,
+            runs,
+        ),
     }
     select = f"SELECT * FROM {TABLE}"
     figures["select_in_process"] = _throughput(
-        lambda: local.query(f"SELECT * FROM {DATABASE}.{TABLE}"), lambda: None, rows, runs)
+        lambda: local.query(f"SELECT * FROM {DATABASE}.{TABLE}"), lambda: None, rows, runs
+    )
     figures["select_endpoint_raw_native"] = _throughput(
-        lambda: client.raw_query(select, fmt="Native"), lambda: None, rows, runs)
+        lambda: client.raw_query(select, fmt="Native"), lambda: None, rows, runs
+    )
     figures["select_endpoint_clickhouse_connect"] = _throughput(
-        lambda: client.query(select).result_columns, lambda: None, rows, runs)
+        lambda: client.query(select).result_columns, lambda: None, rows, runs
+    )
     return {
-        "rows": rows, "native_bytes": len(native),
+        "rows": rows,
+        "native_bytes": len(native),
         "rows_per_s": figures,
         "ratios_vs_in_process": {
             name: ratio(value, figures[name.split("_endpoint")[0] + "_in_process"])
-            for name, value in figures.items() if "_endpoint" in name
+            for name, value in figures.items()
+            if "_endpoint" in name
         },
     }
 

@@ -22,7 +22,10 @@ class Watcher(threading.Thread):
         super().__init__(daemon=True)
         shared = SharedSettings()  # type: ignore[call-arg]
         self.client = clickhouse_connect.get_client(
-            host=host, port=port, database=database, username=shared.clickhouse_user,
+            host=host,
+            port=port,
+            database=database,
+            username=shared.clickhouse_user,
             password=shared.clickhouse_password.get_secret_value(),
         )
         self.source = source
@@ -37,8 +40,13 @@ class Watcher(threading.Thread):
             self.done.wait(0.05)
 
 
-async def post_steadily(url: str, key: str, rate: int, seconds: float, source: str,
-                        ) -> dict[str, float]:
+async def post_steadily(
+    url: str,
+    key: str,
+    rate: int,
+    seconds: float,
+    source: str,
+) -> dict[str, float]:
     """Post batches of 10 events at ``rate`` events/s; return each event's post-completion time."""
     sent: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -63,8 +71,9 @@ async def post_steadily(url: str, key: str, rate: int, seconds: float, source: s
     return sent
 
 
-def measure(api: str, key: str, ch_host: str, ch_port: int, database: str,
-            rate: int, seconds: float) -> dict[str, float]:
+def measure(
+    api: str, key: str, ch_host: str, ch_port: int, database: str, rate: int, seconds: float
+) -> dict[str, float]:
     source = f"fresh-{uuid.uuid4().hex[:8]}"
     watcher = Watcher(ch_host, ch_port, database, source)
     watcher.start()

@@ -25,16 +25,19 @@ def workload_messages(events: int, users: int) -> Iterator[Message]:
     for raw in generate(config):
         event = Event.model_validate(raw)
         received = min(datetime.now(UTC), event.timestamp + timedelta(seconds=1))
-        record = EventRecord.from_event(event, event.event_id or uuid.uuid4(), received,
-                                        request_id)
+        record = EventRecord.from_event(event, event.event_id or uuid.uuid4(), received, request_id)
         yield to_message(record)
 
 
 async def produce(bootstrap: str, topic: str, messages: list[Message]) -> float:
     """Send ``messages`` (acks=all, idempotent, lz4); the seconds it took."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-        compression_type="lz4", linger_ms=20, max_batch_size=1024 * 1024,
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=20,
+        max_batch_size=1024 * 1024,
     )
     await producer.start()
     try:
@@ -47,17 +50,23 @@ async def produce(bootstrap: str, topic: str, messages: list[Message]) -> float:
         await producer.stop()
 
 
-async def consume(bootstrap: str, topic: str, expected: int, decode: bool,
-                  timeout: float = 600.0) -> tuple[int, float]:
+async def consume(
+    bootstrap: str, topic: str, expected: int, decode: bool, timeout: float = 600.0
+) -> tuple[int, float]:
     """Read ``topic`` from the start until ``expected`` messages; (messages, seconds).
 
     With ``decode``, every value also goes through the worker's own decoding (JSON and
     EventRecord validation), the per-message work a worker cannot avoid.
     """
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-        enable_auto_commit=False, isolation_level="read_committed",
-        fetch_max_bytes=FETCH_BYTES, max_partition_fetch_bytes=FETCH_BYTES,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        fetch_max_bytes=FETCH_BYTES,
+        max_partition_fetch_bytes=FETCH_BYTES,
     )
     await consumer.start()
     try:

@@ -128,13 +128,16 @@ def _asker(client: Client, statements: Sequence[str], users: list[str]) -> Calla
 
 def _agree(client: Client, question: Question, users: list[str]) -> bool:
     return all(
-        _asker(client, question.views, [u])() == _asker(client, question.raw, [u])()
-        for u in users
+        _asker(client, question.views, [u])() == _asker(client, question.raw, [u])() for u in users
     )
 
 
-def measure_question(client: Client, question: Question, users: list[str], runs: int,
-                     ) -> dict[str, Any]:
+def measure_question(
+    client: Client,
+    question: Question,
+    users: list[str],
+    runs: int,
+) -> dict[str, Any]:
     """p50/p95 of the view form and the raw form, their ratio, and whether they agree."""
     views = latency_summary(repeat(_asker(client, question.views, users), runs))
     raw = latency_summary(repeat(_asker(client, question.raw, users), runs))
@@ -153,21 +156,33 @@ def sample_users(users: int) -> list[str]:
 
 def run(cfg: BenchSettings) -> dict[str, Any]:
     """The whole section, in a temporary directory: load, then time every question."""
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-queries-") as tmp, \
-            clickhouse_endpoint(Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="pulse-bench-queries-") as tmp,
+        clickhouse_endpoint(Path(tmp)) as url,
+    ):
         shared = migrated(url, DATABASE)
         client = writer_client(settings=shared)
         client.timeout = Timeout(connect=10, read=1800)  # 10M rows on a busy machine: minutes
         try:
-            load_s, counts = timed(lambda: querydata.load(
-                client, DATABASE, cfg.query_events, cfg.query_users, cfg.query_days))
+            load_s, counts = timed(
+                lambda: querydata.load(
+                    client, DATABASE, cfg.query_events, cfg.query_users, cfg.query_days
+                )
+            )
             # The facts were loaded directly, as a restore would: build their rollups once.
             rollup_s, _ = timed(lambda: backfill_rollups(client, DATABASE))
             users = sample_users(cfg.query_users)
-            questions = {q.name: measure_question(client, q, users, cfg.query_runs)
-                         for q in QUESTIONS}
+            questions = {
+                q.name: measure_question(client, q, users, cfg.query_runs) for q in QUESTIONS
+            }
         finally:
             client.close()
-    return {"events": cfg.query_events, "users": cfg.query_users, "days": cfg.query_days,
-            "load_seconds": round(load_s, 1), "rollup_build_seconds": round(rollup_s, 1),
-            "rows": counts, "questions": questions}
+    return {
+        "events": cfg.query_events,
+        "users": cfg.query_users,
+        "days": cfg.query_days,
+        "load_seconds": round(load_s, 1),
+        "rollup_build_seconds": round(rollup_s, 1),
+        "rows": counts,
+        "questions": questions,
+    }

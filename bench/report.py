@@ -9,64 +9,85 @@ from rich.table import Table
 
 def _stack_rows(table: Table, results: dict[str, Any]) -> None:
     for r in results.get("ingest", []):
-        table.add_row(f"ingest, batch {r['batch']} × {r['concurrency']} clients",
-                      f"{r['events_per_s']:,.0f} events/s ({r['requests_per_s']:,.0f} req/s, "
-                      f"p99 {r['p99_ms']} ms, errors {r['errors']})")
+        table.add_row(
+            f"ingest, batch {r['batch']} × {r['concurrency']} clients",
+            f"{r['events_per_s']:,.0f} events/s ({r['requests_per_s']:,.0f} req/s, "
+            f"p99 {r['p99_ms']} ms, errors {r['errors']})",
+        )
     if bare := results.get("bare_fastapi"):
         table.add_row("bare FastAPI, 1 event/request", f"{bare['requests_per_s']:,.0f} req/s")
     if k := results.get("kafka"):
-        table.add_row("Kafka ProducerPerformance", f"{k['records_per_s']:,.0f} records/s "
-                      f"({k['mb_per_s']} MB/s)")
+        table.add_row(
+            "Kafka ProducerPerformance",
+            f"{k['records_per_s']:,.0f} records/s ({k['mb_per_s']} MB/s)",
+        )
     if f := results.get("freshness"):
-        table.add_row(f"freshness at {f['rate_events_per_s']} events/s",
-                      f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms "
-                      f"({f['visible']}/{f['events']} visible)")
+        table.add_row(
+            f"freshness at {f['rate_events_per_s']} events/s",
+            f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms "
+            f"({f['visible']}/{f['events']} visible)",
+        )
     for name, value in results.get("ratios", {}).items():
         table.add_row(name.replace("_", " "), f"{value:.3f}")
 
 
 def _worker_rows(table: Table, w: dict[str, Any]) -> None:
-    table.add_row(f"worker, 1 process, {w['events']:,} events (sink included)",
-                  f"{w['events_per_s']:,.0f} events/s "
-                  f"({w['events_per_s_including_startup']:,.0f} with start-up)")
-    table.add_row("  same topic, bare aiokafka consume",
-                  f"{w['bare_consume_events_per_s']:,.0f} events/s "
-                  f"(with decoding {w['consume_and_decode_events_per_s']:,.0f}); "
-                  f"worker/bare {w['worker_vs_bare_consume']:.3f}")
+    table.add_row(
+        f"worker, 1 process, {w['events']:,} events (sink included)",
+        f"{w['events_per_s']:,.0f} events/s "
+        f"({w['events_per_s_including_startup']:,.0f} with start-up)",
+    )
+    table.add_row(
+        "  same topic, bare aiokafka consume",
+        f"{w['bare_consume_events_per_s']:,.0f} events/s "
+        f"(with decoding {w['consume_and_decode_events_per_s']:,.0f}); "
+        f"worker/bare {w['worker_vs_bare_consume']:.3f}",
+    )
 
 
 def _query_rows(table: Table, q: dict[str, Any]) -> None:
     table.add_row(f"queries on {q['events']:,} events", f"loaded in {q['load_seconds']} s")
     for name, r in q["questions"].items():
         v, raw = r["views"], r["raw_events"]
-        table.add_row(f"  {name.replace('_', ' ')}",
-                      f"views p50 {v['p50_ms']:,.0f} / p95 {v['p95_ms']:,.0f} ms; raw p50 "
-                      f"{raw['p50_ms']:,.0f} / p95 {raw['p95_ms']:,.0f} ms; ratio "
-                      f"{r['p50_ratio_views_vs_raw']} (agree: {r['agree']})")
+        table.add_row(
+            f"  {name.replace('_', ' ')}",
+            f"views p50 {v['p50_ms']:,.0f} / p95 {v['p95_ms']:,.0f} ms; raw p50 "
+            f"{raw['p50_ms']:,.0f} / p95 {raw['p95_ms']:,.0f} ms; ratio "
+            f"{r['p50_ratio_views_vs_raw']} (agree: {r['agree']})",
+        )
 
 
 def _endpoint_rows(table: Table, e: dict[str, Any]) -> None:
     for name, r in e["small_queries"].items():
-        table.add_row(f"endpoint {name.replace('_', ' ')}",
-                      f"p50 {r['endpoint']['p50_ms']} ms vs in-process "
-                      f"{r['in_process']['p50_ms']} ms (+{r['overhead_p50_ms']} ms)")
+        table.add_row(
+            f"endpoint {name.replace('_', ' ')}",
+            f"p50 {r['endpoint']['p50_ms']} ms vs in-process "
+            f"{r['in_process']['p50_ms']} ms (+{r['overhead_p50_ms']} ms)",
+        )
     bulk = e["bulk"]
     for name, value in bulk["rows_per_s"].items():
         share = bulk["ratios_vs_in_process"].get(name)
         suffix = f" ({share:.3f} of in-process)" if share is not None else ""
-        table.add_row(f"  {bulk['rows']:,} rows {name.replace('_', ' ')}",
-                      f"{value:,.0f} rows/s{suffix}")
+        table.add_row(
+            f"  {bulk['rows']:,} rows {name.replace('_', ' ')}", f"{value:,.0f} rows/s{suffix}"
+        )
 
 
 def build_table(results: dict[str, Any], sections: list[str]) -> Table:
     """A table of ``sections`` of ``results`` (those missing from the results are skipped)."""
     table = Table("measure", "value", title="Pulse benchmarks")
     _stack_rows(table, {k: v for k, v in results.items() if k in sections or k == "ratios"})
-    for name, rows in (("worker", _worker_rows), ("queries", _query_rows),
-                       ("endpoint", _endpoint_rows)):
+    for name, rows in (
+        ("worker", _worker_rows),
+        ("queries", _query_rows),
+        ("endpoint", _endpoint_rows),
+    ):
         if name in sections and name in results:
             rows(table, results[name])
     if env := results.get("environment"):
-        table.add_row("machine", f"{env['cpus']} CPUs, load average {env['loadavg_before']} "
-                      f"before, {env['loadavg_after']} after")
+        table.add_row(
+            "machine",
+            f"{env['cpus']} CPUs, load average {env['loadavg_before']} "
+            f"before, {env['loadavg_after']} after",
+        )
     return table

@@ -54,13 +54,28 @@ def clickhouse_endpoint(work: Path) -> Iterator[str]:
     credentials = endpoint_credentials()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = ManagedProcess("clickhouse", work / "clickhouse.pid", work / "clickhouse.log",
-                          ready=lambda: _pings(url))
-    proc.spawn([sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1",
-                "--port", str(port), "--data-dir", str(work / "chdb")], env=credentials, cwd=work)
+    proc = ManagedProcess(
+        "clickhouse", work / "clickhouse.pid", work / "clickhouse.log", ready=lambda: _pings(url)
+    )
+    proc.spawn(
+        [
+            sys.executable,
+            "-m",
+            "clickhouse.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(work / "chdb"),
+        ],
+        env=credentials,
+        cwd=work,
+    )
     try:
-        wait_until(proc.ready, READY_TIMEOUT, f"ClickHouse endpoint at {url}",
-                   alive=proc.is_running)
+        wait_until(
+            proc.ready, READY_TIMEOUT, f"ClickHouse endpoint at {url}", alive=proc.is_running
+        )
         yield url
     finally:
         proc.stop()
@@ -69,8 +84,13 @@ def clickhouse_endpoint(work: Path) -> Iterator[str]:
 @contextmanager
 def kafka_broker(work: Path, partitions: int = 6) -> Iterator[str]:
     """A single-node KRaft broker on free ports; its bootstrap address."""
-    node = KafkaNode(data_dir=work / "kafka", port=free_port(), controller_port=free_port(),
-                     partitions=partitions, heap="1g")
+    node = KafkaNode(
+        data_dir=work / "kafka",
+        port=free_port(),
+        controller_port=free_port(),
+        partitions=partitions,
+        heap="1g",
+    )
     proc = node.start(work / "kafka.log", timeout=READY_TIMEOUT)
     try:
         yield node.bootstrap
@@ -81,7 +101,8 @@ def kafka_broker(work: Path, partitions: int = 6) -> Iterator[str]:
 def migrated(clickhouse_url: str, database: str, kafka: str = "127.0.0.1:9") -> SharedSettings:
     """Settings pointing at ``clickhouse_url`` whose ``database`` has every Pulse migration."""
     shared = SharedSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP_SERVERS=kafka, CLICKHOUSE_URL=clickhouse_url,
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        CLICKHOUSE_URL=clickhouse_url,
         CLICKHOUSE_DATABASE=database,
     )
     client = writer_client("", settings=shared)

@@ -37,8 +37,9 @@ def start_stack(work: Path, key: str, console: Console) -> tuple[Stack, KafkaNod
         CLICKHOUSE_DATABASE="pulse",
         PULSE_DATA_DIR=work,
     )
-    settings = StackSettings(PULSE_API_PORT=free_port(), PULSE_WORKER_PORT=free_port(),
-                             PULSE_KAFKA_HEAP="1g")
+    settings = StackSettings(
+        PULSE_API_PORT=free_port(), PULSE_WORKER_PORT=free_port(), PULSE_KAFKA_HEAP="1g"
+    )
     stack = Stack(shared, settings, extra_env={"PULSE_API_KEYS": f"{key}:producer"})
     with console.status("starting a private stack for the benchmarks…"):
         stack.up()
@@ -46,8 +47,15 @@ def start_stack(work: Path, key: str, console: Console) -> tuple[Stack, KafkaNod
     return stack, node
 
 
-def _run(cfg: BenchSettings, chosen: Collection[str], stack: Stack, node: KafkaNode, key: str,
-         work: Path, console: Console) -> dict[str, Any]:
+def _run(
+    cfg: BenchSettings,
+    chosen: Collection[str],
+    stack: Stack,
+    node: KafkaNode,
+    key: str,
+    work: Path,
+    console: Console,
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     api = f"http://{stack.settings.api_host}:{stack.settings.api_port}"
     # Freshness first, on an idle pipeline: the ingest runs publish far more than one worker
@@ -55,8 +63,13 @@ def _run(cfg: BenchSettings, chosen: Collection[str], stack: Stack, node: KafkaN
     if "freshness" in chosen:
         with console.status("freshness at a steady rate…"):
             results["freshness"] = measure(
-                api, key, "127.0.0.1", int(stack.shared.clickhouse_url.rsplit(":", 1)[1]),
-                stack.shared.clickhouse_database, cfg.freshness_rate, cfg.freshness_seconds,
+                api,
+                key,
+                "127.0.0.1",
+                int(stack.shared.clickhouse_url.rsplit(":", 1)[1]),
+                stack.shared.clickhouse_database,
+                cfg.freshness_rate,
+                cfg.freshness_seconds,
             )
     if "ingest" in chosen:
         results["ingest"] = []
@@ -96,9 +109,11 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     if ingest and results.get("kafka"):
         best = max(r["events_per_s"] for r in ingest)
         out["api_best_events_per_s_vs_kafka_records_per_s"] = round(
-            best / results["kafka"]["records_per_s"], 3)
+            best / results["kafka"]["records_per_s"], 3
+        )
     single = next((r for r in ingest if r["batch"] == 1), None)
     if single and results.get("bare_fastapi"):
         out["api_single_event_rps_vs_bare_fastapi_rps"] = round(
-            single["requests_per_s"] / results["bare_fastapi"]["requests_per_s"], 3)
+            single["requests_per_s"] / results["bare_fastapi"]["requests_per_s"], 3
+        )
     return out

@@ -40,10 +40,13 @@ def _count(client: Client) -> int:
 def _worker(work: Path, shared: SharedSettings, port: int) -> ManagedProcess:
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": shared.kafka_bootstrap_servers,
-        "CLICKHOUSE_URL": shared.clickhouse_url, "CLICKHOUSE_DATABASE": DATABASE,
+        "CLICKHOUSE_URL": shared.clickhouse_url,
+        "CLICKHOUSE_DATABASE": DATABASE,
         "PULSE_WORKER_APP_ID": f"pulse-bench-{secrets.token_hex(4)}",
-        "PULSE_WORKER_PORT": str(port), "PULSE_DATA_DIR": str(work / "worker"),
-        "PULSE_EVENTS_PARTITIONS": str(PARTITIONS), "PYTHONUNBUFFERED": "1",
+        "PULSE_WORKER_PORT": str(port),
+        "PULSE_DATA_DIR": str(work / "worker"),
+        "PULSE_EVENTS_PARTITIONS": str(PARTITIONS),
+        "PYTHONUNBUFFERED": "1",
     }
     proc = ManagedProcess("stream_worker", work / "worker.pid", work / "worker.log")
     proc.spawn([sys.executable, "-m", "stream_processors"], env=env, cwd=work)
@@ -68,8 +71,13 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
         return count >= events
 
     try:
-        wait_until(progress, timeout, "the worker sinking every event", alive=proc.is_running,
-                   interval=0.25)
+        wait_until(
+            progress,
+            timeout,
+            "the worker sinking every event",
+            alive=proc.is_running,
+            interval=0.25,
+        )
         marks["all_rows"] = time.perf_counter()
         unique = int(client.command("SELECT uniqExact(event_id) FROM events_store"))
     except StartupError as exc:
@@ -77,8 +85,10 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
     finally:
         proc.stop(grace=20)
         client.close()
-    return {"seconds_from_spawn": {k: round(v - start, 2) for k, v in marks.items()},
-            "unique_events_stored": unique}
+    return {
+        "seconds_from_spawn": {k: round(v - start, 2) for k, v in marks.items()},
+        "unique_events_stored": unique,
+    }
 
 
 def _figures(events: int, drain: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +104,10 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
     n = cfg.worker_events
     with tempfile.TemporaryDirectory(prefix="pulse-bench-worker-") as tmp:
         work = Path(tmp)
-        with kafka_broker(work, PARTITIONS) as bootstrap, \
-                clickhouse_endpoint(work / "clickhouse") as url:
+        with (
+            kafka_broker(work, PARTITIONS) as bootstrap,
+            clickhouse_endpoint(work / "clickhouse") as url,
+        ):
             shared = migrated(url, DATABASE, kafka=bootstrap)
             asyncio.run(ensure_topics(bootstrap, {EVENTS_TOPIC: PARTITIONS, DLQ_TOPIC: 1}))
             prepare_s, messages = timed(lambda: list(workload_messages(n, cfg.worker_users)))
@@ -104,11 +116,16 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
             bare_n, bare_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=False))
             dec_n, dec_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=True))
             drain = _drain(work, shared, n, cfg.worker_timeout)
-    result = {"events": n, "partitions": PARTITIONS, "prepare_seconds": round(prepare_s, 1),
-              "produce_events_per_s": rate(n, produce_s),
-              "bare_consume_events_per_s": rate(bare_n, bare_s),
-              "consume_and_decode_events_per_s": rate(dec_n, dec_s)}
+    result = {
+        "events": n,
+        "partitions": PARTITIONS,
+        "prepare_seconds": round(prepare_s, 1),
+        "produce_events_per_s": rate(n, produce_s),
+        "bare_consume_events_per_s": rate(bare_n, bare_s),
+        "consume_and_decode_events_per_s": rate(dec_n, dec_s),
+    }
     result |= _figures(n, drain)
     result["worker_vs_bare_consume"] = round(
-        result["events_per_s"] / result["bare_consume_events_per_s"], 3)
+        result["events_per_s"] / result["bare_consume_events_per_s"], 3
+    )
     return result

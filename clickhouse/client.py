@@ -23,9 +23,7 @@ def _client_kwargs(settings: SharedSettings | None, readonly: bool) -> dict[str,
     url = urlsplit(settings.clickhouse_url)
     secure = url.scheme == "https"
     username = settings.clickhouse_readonly_user if readonly else settings.clickhouse_user
-    password = (
-        settings.clickhouse_readonly_password if readonly else settings.clickhouse_password
-    )
+    password = settings.clickhouse_readonly_password if readonly else settings.clickhouse_password
     return {
         "host": url.hostname or "127.0.0.1",
         "port": url.port or (8443 if secure else 8123),

@@ -57,7 +57,7 @@ class TouchedKeys:
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     ordered = sorted(keys)
     for start in range(0, len(ordered), KEYS_PER_STATEMENT):
-        yield ordered[start:start + KEYS_PER_STATEMENT]
+        yield ordered[start : start + KEYS_PER_STATEMENT]
 
 
 def _bind(template: str, database: str, parts: dict[str, str] | None = None, **values: Any) -> str:
@@ -182,20 +182,35 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
     for days in _chunks(touched.days):
         statements.append(_bind(_DAU, database, days=days))
     for keys in _chunks(touched.llm):
-        statements.append(_bind(
-            _LLM, database, keys=[(d.isoformat(), u, m) for d, u, m in keys],
-            days=sorted({d for d, _, _ in keys}), users=sorted({u for _, u, _ in keys}),
-        ))
+        statements.append(
+            _bind(
+                _LLM,
+                database,
+                keys=[(d.isoformat(), u, m) for d, u, m in keys],
+                days=sorted({d for d, _, _ in keys}),
+                users=sorted({u for _, u, _ in keys}),
+            )
+        )
     for keys in _chunks(touched.subjects):
-        statements.append(_bind(
-            _SUBJECTS, database, keys=[(d.isoformat(), s) for d, s in keys],
-            days=sorted({d for d, _ in keys}),
-        ))
+        statements.append(
+            _bind(
+                _SUBJECTS,
+                database,
+                keys=[(d.isoformat(), s) for d, s in keys],
+                days=sorted({d for d, _ in keys}),
+            )
+        )
     for keys in _chunks(touched.pairs):
         figures = Template(_PAIR_FIGURES).safe_substitute(where=_PAIRS_WHERE)
-        statements.append(_bind(
-            _PAIRS, database, {"figures": figures}, keys=keys, users=sorted({u for u, _ in keys}),
-        ))
+        statements.append(
+            _bind(
+                _PAIRS,
+                database,
+                {"figures": figures},
+                keys=keys,
+                users=sorted({u for u, _ in keys}),
+            )
+        )
     return statements
 
 

@@ -101,8 +101,7 @@ async def read_within(
             return await read_limited(chunks, limit, gzipped)
     except TimeoutError:
         raise BodyTimeout(
-            f"the body did not arrive within {timeout_s:g} s: send it faster, or in smaller "
-            "batches"
+            f"the body did not arrive within {timeout_s:g} s: send it faster, or in smaller batches"
         ) from None
 
 

@@ -63,7 +63,10 @@ async def dead_letter(message: Message, failure: Failed) -> None:
     request_id = header(message, "request_id")
     logger.bind(request_id=request_id, reason=failure.reason).warning(
         "dead-lettered {}[{}]@{}: {}",
-        message.topic, message.partition, message.offset, failure.error,
+        message.topic,
+        message.partition,
+        message.offset,
+        failure.error,
     )
     pending = await dlq_topic.send(
         key=message.key, value=failure.raw, headers=dead_letter_headers(message, failure)

@@ -23,26 +23,28 @@ _CODE_IN_MESSAGE = re.compile(r"\bCode:\s*(\d+)", re.IGNORECASE)
 # Server error codes (ClickHouse src/Common/ErrorCodes.cpp) that say a value of the insert is
 # wrong; every other code (TIMEOUT_EXCEEDED 159, MEMORY_LIMIT_EXCEEDED 241, TOO_MANY_PARTS 252,
 # NETWORK_ERROR 210, UNKNOWN_TABLE 60, ...) is about the server or the deployment.
-DATA_ERROR_CODES: frozenset[int] = frozenset({
-    6,    # CANNOT_PARSE_TEXT
-    25,   # CANNOT_PARSE_ESCAPE_SEQUENCE
-    26,   # CANNOT_PARSE_QUOTED_STRING
-    27,   # CANNOT_PARSE_INPUT_ASSERTION_FAILED
-    38,   # CANNOT_PARSE_DATE
-    41,   # CANNOT_PARSE_DATETIME
-    53,   # TYPE_MISMATCH
-    69,   # ARGUMENT_OUT_OF_BOUND
-    70,   # CANNOT_CONVERT_TYPE
-    72,   # CANNOT_PARSE_NUMBER
-    117,  # INCORRECT_DATA
-    131,  # TOO_LARGE_STRING_SIZE
-    321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
-    349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
-    376,  # CANNOT_PARSE_UUID
-    407,  # DECIMAL_OVERFLOW
-    469,  # VIOLATED_CONSTRAINT
-    691,  # UNKNOWN_ELEMENT_OF_ENUM
-})
+DATA_ERROR_CODES: frozenset[int] = frozenset(
+    {
+        6,  # CANNOT_PARSE_TEXT
+        25,  # CANNOT_PARSE_ESCAPE_SEQUENCE
+        26,  # CANNOT_PARSE_QUOTED_STRING
+        27,  # CANNOT_PARSE_INPUT_ASSERTION_FAILED
+        38,  # CANNOT_PARSE_DATE
+        41,  # CANNOT_PARSE_DATETIME
+        53,  # TYPE_MISMATCH
+        69,  # ARGUMENT_OUT_OF_BOUND
+        70,  # CANNOT_CONVERT_TYPE
+        72,  # CANNOT_PARSE_NUMBER
+        117,  # INCORRECT_DATA
+        131,  # TOO_LARGE_STRING_SIZE
+        321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+        349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+        376,  # CANNOT_PARSE_UUID
+        407,  # DECIMAL_OVERFLOW
+        469,  # VIOLATED_CONSTRAINT
+        691,  # UNKNOWN_ELEMENT_OF_ENUM
+    }
+)
 # TOO_MANY_PARTS also reports "Too many partitions for single INSERT block": a batch spanning
 # more months than max_partitions_per_insert_block allows. Halving the batch cures that one.
 TOO_MANY_PARTS = 252
@@ -51,7 +53,12 @@ _TOO_MANY_PARTITIONS = "partitions for single insert block"
 # What clickhouse-connect's column serializers raise on a value their type cannot hold
 # (a pre-1970 date, an int beyond UInt64, a string in a Date column).
 _SERIALIZATION_ERRORS: tuple[type[BaseException], ...] = (
-    TypeError, ValueError, OverflowError, ArithmeticError, struct.error, KeyError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    ArithmeticError,
+    struct.error,
+    KeyError,
     AttributeError,
 )
 

@@ -22,7 +22,9 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 
 DAU = Gauge(
-    "pulse_dau", "Distinct users with an event in the window ending now", ["window"],
+    "pulse_dau",
+    "Distinct users with an event in the window ending now",
+    ["window"],
     registry=REGISTRY,
 )
 LLM_CALLS = Counter("llm_calls", "llm.call events processed", ["model"], registry=REGISTRY)
@@ -31,22 +33,29 @@ LLM_TOKENS = Counter(
     "llm_tokens", "Tokens of llm.call events", ["model", "kind"], registry=REGISTRY
 )
 SINK_BATCH_SIZE = Histogram(
-    "sink_batch_size", "Rows per ClickHouse insert", ["table"], registry=REGISTRY,
+    "sink_batch_size",
+    "Rows per ClickHouse insert",
+    ["table"],
+    registry=REGISTRY,
     buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000),
 )
 SINK_BATCH_LATENCY = Histogram(
-    "sink_batch_latency_seconds", "Duration of one ClickHouse insert, retries included",
-    ["table"], registry=REGISTRY,
+    "sink_batch_latency_seconds",
+    "Duration of one ClickHouse insert, retries included",
+    ["table"],
+    registry=REGISTRY,
 )
-SINK_ROWS = Counter(
-    "sink_rows_written", "Rows ClickHouse confirmed", ["table"], registry=REGISTRY
-)
+SINK_ROWS = Counter("sink_rows_written", "Rows ClickHouse confirmed", ["table"], registry=REGISTRY)
 SINK_ROWS_REJECTED = Counter(
-    "sink_rows_rejected", "Rows ClickHouse refused for good (their messages are dead-lettered)",
-    ["table"], registry=REGISTRY,
+    "sink_rows_rejected",
+    "Rows ClickHouse refused for good (their messages are dead-lettered)",
+    ["table"],
+    registry=REGISTRY,
 )
 SINK_RETRIES = Counter(
-    "sink_write_retries", "Failed ClickHouse inserts that were retried", ["table"],
+    "sink_write_retries",
+    "Failed ClickHouse inserts that were retried",
+    ["table"],
     registry=REGISTRY,
 )
 ROLLUP_REFRESH_LATENCY = Histogram(
@@ -55,7 +64,9 @@ ROLLUP_REFRESH_LATENCY = Histogram(
     registry=REGISTRY,
 )
 ROLLUP_REFRESH_RETRIES = Counter(
-    "rollup_refresh_retries", "Failed rollup recomputes that were retried", registry=REGISTRY,
+    "rollup_refresh_retries",
+    "Failed rollup recomputes that were retried",
+    registry=REGISTRY,
 )
 DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
@@ -64,8 +75,10 @@ DEAD_LETTERS = Counter(
 for _reason in ("not_json", "invalid_record", "schema_version", "clickhouse_rejected"):
     DEAD_LETTERS.labels(_reason)
 CONSUMER_LAG = Gauge(
-    "kafka_consumer_lag", "Messages between the high watermark and the worker's position",
-    ["topic", "partition"], registry=REGISTRY,
+    "kafka_consumer_lag",
+    "Messages between the high watermark and the worker's position",
+    ["topic", "partition"],
+    registry=REGISTRY,
 )
 
 
@@ -151,7 +164,8 @@ class DiskUsageCollector(Collector):
     @staticmethod
     def _family() -> GaugeMetricFamily:
         return GaugeMetricFamily(
-            "pulse_disk_used_bytes", "Bytes used under PULSE_DATA_DIR by each component",
+            "pulse_disk_used_bytes",
+            "Bytes used under PULSE_DATA_DIR by each component",
             labels=["component"],
         )
 

@@ -63,4 +63,4 @@ def split_by_partition(
         return
     groups = list(partitions.values())
     for start in range(0, len(groups), max_partitions):
-        yield [item for group in groups[start:start + max_partitions] for item in group]
+        yield [item for group in groups[start : start + max_partitions] for item in group]

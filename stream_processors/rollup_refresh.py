@@ -26,12 +26,14 @@ from stream_processors.sink import DEFAULT_MAX_PARTITIONS, Backoff
 
 def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[TouchedKeys]:
     """``touched`` split so that no part holds LLM keys of more than ``max_months`` months."""
-    groups = list(split_by_partition(
-        sorted(touched.llm), lambda key: (key[0].year, key[0].month), max_months
-    ))
+    groups = list(
+        split_by_partition(sorted(touched.llm), lambda key: (key[0].year, key[0].month), max_months)
+    )
     first = TouchedKeys(
-        days=touched.days, llm=set(groups[0]) if groups else set(),
-        subjects=touched.subjects, pairs=touched.pairs,
+        days=touched.days,
+        llm=set(groups[0]) if groups else set(),
+        subjects=touched.subjects,
+        pairs=touched.pairs,
     )
     return [first, *(TouchedKeys(llm=set(group)) for group in groups[1:])]
 
@@ -40,7 +42,10 @@ class RollupRefresher:
     """Runs the recompute statements of a batch's touched keys, retrying until each succeeds."""
 
     def __init__(
-        self, connect: Callable[[], Awaitable[AsyncClient]], database: str, backoff: Backoff,
+        self,
+        connect: Callable[[], Awaitable[AsyncClient]],
+        database: str,
+        backoff: Backoff,
         max_partitions: int = DEFAULT_MAX_PARTITIONS,
     ) -> None:
         self._connect = connect

@@ -17,12 +17,28 @@ Row = tuple[Any, ...]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "events_store": (
-        "event_id", "event", "user_id", "ts", "received_at", "source", "session_id", "subject",
-        "assignment_id", "metadata", "request_id", "kafka_partition", "kafka_offset",
+        "event_id",
+        "event",
+        "user_id",
+        "ts",
+        "received_at",
+        "source",
+        "session_id",
+        "subject",
+        "assignment_id",
+        "metadata",
+        "request_id",
+        "kafka_partition",
+        "kafka_offset",
     ),
     "dau_users": ("day", "user_id"),
     "llm_calls": (
-        "day", "user_id", "model", "event_id", "prompt_token_count", "completion_token_count",
+        "day",
+        "user_id",
+        "model",
+        "event_id",
+        "prompt_token_count",
+        "completion_token_count",
         "call_cost_usd",
     ),
     "subject_events": ("day", "subject", "user_id", "event_id"),
@@ -51,10 +67,19 @@ def _text(metadata: dict[str, Any], key: str) -> str:
 def events_store_row(record: EventRecord, partition: int, offset: int) -> Row:
     """The record as stored in ``events_store``."""
     return (
-        record.event_id, record.event, record.user_id, to_utc_millis(record.timestamp),
-        to_utc_millis(record.received_at), record.source or "", record.session_id or "",
-        _text(record.metadata, "subject"), _text(record.metadata, "assignment_id"),
-        orjson.dumps(record.metadata).decode(), record.request_id or "", partition, offset,
+        record.event_id,
+        record.event,
+        record.user_id,
+        to_utc_millis(record.timestamp),
+        to_utc_millis(record.received_at),
+        record.source or "",
+        record.session_id or "",
+        _text(record.metadata, "subject"),
+        _text(record.metadata, "assignment_id"),
+        orjson.dumps(record.metadata).decode(),
+        record.request_id or "",
+        partition,
+        offset,
     )
 
 
@@ -69,8 +94,13 @@ def llm_call_row(record: EventRecord) -> Row | None:
         return None
     meta = record.metadata
     return (
-        event_day(record), record.user_id, str(meta["model"]), record.event_id,
-        int(meta["prompt_tokens"]), int(meta["completion_tokens"]), float(meta["cost_usd"]),
+        event_day(record),
+        record.user_id,
+        str(meta["model"]),
+        record.event_id,
+        int(meta["prompt_tokens"]),
+        int(meta["completion_tokens"]),
+        float(meta["cost_usd"]),
     )
 
 
@@ -88,6 +118,10 @@ def assignment_row(record: EventRecord) -> Row | None:
     if not record.event.startswith("assignment.") or not assignment_id:
         return None
     return (
-        record.user_id, assignment_id, to_utc_millis(record.timestamp), record.event_id,
-        _text(record.metadata, "subject"), int(record.event == "assignment.submitted"),
+        record.user_id,
+        assignment_id,
+        to_utc_millis(record.timestamp),
+        record.event_id,
+        _text(record.metadata, "subject"),
+        int(record.event == "assignment.submitted"),
     )

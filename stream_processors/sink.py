@@ -45,9 +45,7 @@ class ClickHouseWriter:
     The client is made on the first write, so a worker starts even while ClickHouse is down.
     """
 
-    def __init__(
-        self, connect: Callable[[], Awaitable[AsyncClient]], database: str
-    ) -> None:
+    def __init__(self, connect: Callable[[], Awaitable[AsyncClient]], database: str) -> None:
         self._connect = connect
         self._database = database
         self._client: AsyncClient | None = None
@@ -57,7 +55,10 @@ class ClickHouseWriter:
             self._client = await self._connect()
         data = [list(column) for column in zip(*rows, strict=True)]
         await self._client.insert(
-            table, data, column_names=list(columns), database=self._database,
+            table,
+            data,
+            column_names=list(columns),
+            database=self._database,
             column_oriented=True,
         )
 
@@ -107,7 +108,10 @@ class Sink:
     """Buffers rows per table and writes them to ClickHouse in whole batches."""
 
     def __init__(
-        self, writer: BatchWriter, columns: Mapping[str, Sequence[str]], backoff: Backoff,
+        self,
+        writer: BatchWriter,
+        columns: Mapping[str, Sequence[str]],
+        backoff: Backoff,
         max_partitions: int = DEFAULT_MAX_PARTITIONS,
     ) -> None:
         self._writer = writer
@@ -145,7 +149,8 @@ class Sink:
         key = self._partition_keys[table]
         chunks = (
             split_by_partition(entries, lambda entry: key(entry[0]), self._max_partitions)
-            if key is not None else [entries]
+            if key is not None
+            else [entries]
         )
         rejected: list[Rejected] = []
         for chunk in chunks:

@@ -98,8 +98,17 @@ def start_clickhouse(
         ready=lambda: clickhouse_ready(url),
     )
     proc.spawn(
-        [sys.executable, "-m", "clickhouse.server", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(data_dir / "chdb")],
+        [
+            sys.executable,
+            "-m",
+            "clickhouse.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir / "chdb"),
+        ],
         env={**credentials, **(env or {})},
     )
     wait_until(proc.ready, 60, f"ClickHouse endpoint at {url}", alive=proc.is_running)

@@ -58,7 +58,7 @@ async def read_statement(
             found = _split(bytes(buffer), ended=False)
             if found is not None:
                 return _with_data(buffer, found, body)
-        if len(buffer) > max_bytes :
+        if len(buffer) > max_bytes:
             raise error(
                 QUERY_IS_TOO_LARGE,
                 f"Query is too large ({len(buffer)} bytes read, CLICKHOUSE_MAX_QUERY_BYTES is "

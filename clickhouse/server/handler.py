@@ -95,7 +95,12 @@ async def _execute(
             headers = _headers(state, query_id, fmt, params) | summary_header(summary)
             return Response(b"", 200, headers)
         return await _query(
-            request, state, lease, QueryJob(statement.sql, principal, limiter), params, query_id,
+            request,
+            state,
+            lease,
+            QueryJob(statement.sql, principal, limiter),
+            params,
+            query_id,
             tables,
         )
     except BaseException:
@@ -160,7 +165,11 @@ async def _query(
     def start() -> tuple[ResultStream, bytes | None]:
         if who.principal.restricted:
             check_analyst(
-                lease.conn, who.principal, sql, params.bind, params.settings,
+                lease.conn,
+                who.principal,
+                sql,
+                params.bind,
+                params.settings,
                 state.engine.fenced_functions,
             )
         prepare(lease.conn, params.database, settings, lease.undo)

@@ -77,8 +77,10 @@ class ExportFilter:
 def to_batch(columns: Sequence[Sequence[Any]]) -> pa.RecordBatch:
     """One block of columns (in :data:`EXPORT_SCHEMA`'s order) as an Arrow batch; timestamps
     without a time zone are UTC, as ClickHouse stores them."""
-    arrays = [pa.array(column, type=field.type) for column, field in zip(
-        columns, EXPORT_SCHEMA, strict=True)]
+    arrays = [
+        pa.array(column, type=field.type)
+        for column, field in zip(columns, EXPORT_SCHEMA, strict=True)
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=EXPORT_SCHEMA)
 
 

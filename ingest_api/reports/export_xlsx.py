@@ -37,9 +37,7 @@ def _append(sheet: WriteOnlyWorksheet, batch: pa.RecordBatch) -> None:
 
 
 def _header(schema: pa.Schema) -> list[str]:
-    return [
-        f"{f.name} (UTC)" if pa.types.is_timestamp(f.type) else f.name for f in schema
-    ]
+    return [f"{f.name} (UTC)" if pa.types.is_timestamp(f.type) else f.name for f in schema]
 
 
 def _read_chunks(path: Path) -> Iterable[bytes]:

@@ -71,8 +71,14 @@ def date_range(
         return DateRange.of(start, end)
     except InvalidRange as exc:
         raise RequestValidationError(
-            [{"type": "value_error", "loc": ("query", exc.field), "msg": str(exc),
-              "input": str(end if exc.field == "to" else start)}]
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", exc.field),
+                    "msg": str(exc),
+                    "input": str(end if exc.field == "to" else start),
+                }
+            ]
         ) from None
 
 

@@ -33,11 +33,14 @@ async def _assignments(client: AsyncClient, user_id: str) -> list[AssignmentTime
     result = await client.query(ASSIGNMENTS_SQL, parameters={"user_id": user_id})
     return [
         AssignmentTime(
-            assignment_id=assignment_id, subject=subject, first_ts=first_ts, last_ts=last_ts,
-            active_seconds=active_seconds, submitted=bool(submitted),
+            assignment_id=row[0],
+            subject=row[1],
+            first_ts=row[2],
+            last_ts=row[3],
+            active_seconds=row[4],
+            submitted=bool(row[5]),
         )
-        for assignment_id, subject, first_ts, last_ts, active_seconds, submitted
-        in result.result_rows
+        for row in result.result_rows
     ]
 
 
@@ -66,8 +69,11 @@ async def user_summary(client: AsyncClient, user_id: str) -> UserSummary:
     if events == 0:
         raise UnknownUser(f"no events of user {user_id!r}: check the user id")
     return UserSummary(
-        user_id=user_id, events=events, active_days=active_days,
-        first_seen=first_seen, last_seen=last_seen,
+        user_id=user_id,
+        events=events,
+        active_days=active_days,
+        first_seen=first_seen,
+        last_seen=last_seen,
         assignments=await _assignments(client, user_id),
         llm=await _llm_usage(client, user_id),
     )

@@ -68,9 +68,7 @@ async def subjects_top(
 
 
 @router.get("/heatmap", response_model=Heatmap, summary="Events by weekday and hour (UTC)")
-async def heatmap(
-    client: Reader, state: State, days: Range, user_id: UserFilter = None
-) -> Heatmap:
+async def heatmap(client: Reader, state: State, days: Range, user_id: UserFilter = None) -> Heatmap:
     """Event counts per ISO weekday (1 = Monday) and UTC hour over the range, optionally for
     one user (the raw id, also when pseudonymisation is on); all 168 cells, zeros included."""
     return await activity_heatmap(client, days, _stored_id(state, user_id))

@@ -61,8 +61,12 @@ def _transfer(verb: str, path: Path, action: BackupAction) -> None:
     client = writer_client()
     try:
         with console.status(f"{verb}…") as status:
-            counts = action(client, client.database or "pulse", path,
-                            lambda t, n: status.update(f"{verb}: {t} ({n:,} rows)"))
+            counts = action(
+                client,
+                client.database or "pulse",
+                path,
+                lambda t, n: status.update(f"{verb}: {t} ({n:,} rows)"),
+            )
     except BackupError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None

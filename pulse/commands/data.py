@@ -68,8 +68,9 @@ def _send(events: Iterable[dict[str, Any]], total: int | None, key: str | None, 
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("send", total=total)
         report = asyncio.run(
-            send_events(url, api_key, events, batch_size=batch,
-                        on_batch=lambda n: progress.advance(task, n))
+            send_events(
+                url, api_key, events, batch_size=batch, on_batch=lambda n: progress.advance(task, n)
+            )
         )
     console.print(f"sent {report.sent}: accepted {report.accepted}, rejected {report.rejected}")
     for error in report.errors[:5]:
@@ -114,9 +115,15 @@ def gen(
     from pulse.workload import WorkloadConfig, expected_events, generate, write_jsonl
 
     config = WorkloadConfig(
-        users=users, days=days, events=events, seed=seed, duplicate_fraction=duplicates,
-        disorder_window=timedelta(minutes=disorder_minutes), invalid_fraction=invalid,
-        historical_fraction=historical, cross_midnight=cross_midnight,
+        users=users,
+        days=days,
+        events=events,
+        seed=seed,
+        duplicate_fraction=duplicates,
+        disorder_window=timedelta(minutes=disorder_minutes),
+        invalid_fraction=invalid,
+        historical_fraction=historical,
+        cross_midnight=cross_midnight,
     )
     if out is not None:
         count = write_jsonl(generate(config), out)

@@ -46,15 +46,20 @@ def _run(coro: Any) -> Any:
         console.print(f"[red]{exc}[/]")
     except (KafkaError, TimeoutError) as exc:
         bootstrap = _settings().kafka_bootstrap_servers
-        console.print(f"[red]Kafka at {bootstrap} did not answer ({exc!r}); is it running? "
-                      "(KAFKA_BOOTSTRAP_SERVERS)[/]")
+        console.print(
+            f"[red]Kafka at {bootstrap} did not answer ({exc!r}); is it running? "
+            "(KAFKA_BOOTSTRAP_SERVERS)[/]"
+        )
     raise typer.Exit(1)
 
 
 def _brief(letter: DeadLetter) -> dict[str, Any]:
     return {
-        "dlq": str(letter.position), "time": letter.time.isoformat(timespec="milliseconds"),
-        "reason": letter.reason, "error": letter.error, "source": letter.source,
+        "dlq": str(letter.position),
+        "time": letter.time.isoformat(timespec="milliseconds"),
+        "reason": letter.reason,
+        "error": letter.error,
+        "source": letter.source,
         "request_id": letter.headers.get("request_id", ""),
     }
 
@@ -80,8 +85,11 @@ def list_letters(
     """Count dead letters per reason and show the newest ones (reads to the current end)."""
     counts, newest = _run(_summary(reason, limit))
     if as_json:
-        doc = {"total": sum(counts.values()), "by_reason": dict(counts.most_common()),
-               "newest": [_brief(x) for x in newest]}
+        doc = {
+            "total": sum(counts.values()),
+            "by_reason": dict(counts.most_common()),
+            "newest": [_brief(x) for x in newest],
+        }
         typer.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         return
     by_reason = Table("reason", "dead letters", title=f"{_settings().dlq_topic}")
@@ -89,11 +97,15 @@ def list_letters(
         by_reason.add_row(name, f"{count:,}")
     by_reason.add_row("[bold]total[/]", f"[bold]{sum(counts.values()):,}[/]")
     console.print(by_reason)
-    entries = Table("dlq", "time (UTC)", "reason", "error", "source",
-                    title=f"newest {len(newest)}")
+    entries = Table("dlq", "time (UTC)", "reason", "error", "source", title=f"newest {len(newest)}")
     for letter in newest:
-        entries.add_row(str(letter.position), letter.time.strftime("%Y-%m-%d %H:%M:%S"),
-                        letter.reason, letter.error[:80], letter.source)
+        entries.add_row(
+            str(letter.position),
+            letter.time.strftime("%Y-%m-%d %H:%M:%S"),
+            letter.reason,
+            letter.error[:80],
+            letter.source,
+        )
     console.print(entries)
 
 
@@ -109,8 +121,11 @@ def show(
     except DlqError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    found = _run(read_selected(settings.kafka_bootstrap_servers, settings.dlq_topic,
-                               lambda _: True, [position]))
+    found = _run(
+        read_selected(
+            settings.kafka_bootstrap_servers, settings.dlq_topic, lambda _: True, [position]
+        )
+    )
     if not found:
         console.print(f"[red]no dead letter at {position} in {settings.dlq_topic}[/]")
         raise typer.Exit(1)
@@ -132,9 +147,13 @@ def show(
 @dlq_app.command("replay", help=REPLAY_HELP)
 def replay_letters(
     reason: Reason = None,
-    offset: Annotated[list[str] | None, typer.Option(
-        "--offset", help="only PARTITION@OFFSET (or OFFSET in partition 0); repeatable",
-    )] = None,
+    offset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--offset",
+            help="only PARTITION@OFFSET (or OFFSET in partition 0); repeatable",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="re-validate and report, send nothing")] = False,
     limit: Annotated[int, typer.Option(help="still-invalid ones to list", min=0)] = 20,
 ) -> None:
@@ -145,16 +164,27 @@ def replay_letters(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     bootstrap, topic = settings.kafka_bootstrap_servers, settings.dlq_topic
-    letters = _run(read_selected(bootstrap, topic,
-                                 lambda x: reason is None or x.reason == reason, positions))
+    letters = _run(
+        read_selected(bootstrap, topic, lambda x: reason is None or x.reason == reason, positions)
+    )
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("checking" if dry_run else "replaying", total=len(letters))
-        report = _run(replay(bootstrap, topic, settings.events_topic, letters, dry_run,
-                             lambda n: progress.advance(task, n)))
+        report = _run(
+            replay(
+                bootstrap,
+                topic,
+                settings.events_topic,
+                letters,
+                dry_run,
+                lambda n: progress.advance(task, n),
+            )
+        )
     verb = "would replay" if dry_run else "replayed"
-    console.print(f"{verb} {len(report.replayed)} to {settings.events_topic}, "
-                  f"{len(report.already)} replayed before, {len(report.invalid)} still invalid")
+    console.print(
+        f"{verb} {len(report.replayed)} to {settings.events_topic}, "
+        f"{len(report.already)} replayed before, {len(report.invalid)} still invalid"
+    )
     if report.invalid:
         table = Table("dlq", "reason", "error now", title="still invalid (left in the DLQ)")
         for letter, error in report.invalid[:limit]:

@@ -9,8 +9,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from pulse.local.envfile import ensure_env_file
 
 console = Console()
-rollups_app = typer.Typer(help="The rollups behind dau, llm_usage_daily, subject_usage_daily "
-                               "and assignment_time.", no_args_is_help=True)
+rollups_app = typer.Typer(
+    help="The rollups behind dau, llm_usage_daily, subject_usage_daily and assignment_time.",
+    no_args_is_help=True,
+)
 
 
 @rollups_app.command()
@@ -26,8 +28,11 @@ def rebuild() -> None:
     try:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("rebuilding rollups", total=None)
-            backfill_rollups(client, client.database or "pulse",
-                             lambda done, total: progress.update(task, completed=done, total=total))
+            backfill_rollups(
+                client,
+                client.database or "pulse",
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
     finally:
         client.close()
     console.print("[green]rollups rebuilt from the facts[/]")

@@ -92,8 +92,10 @@ def status() -> None:
     table = Table("part", "process", "ready", "address")
     all_ready = True
     for part in stack:
-        running = "external" if not part.managed else (
-            f"pid {part.process.pid}" if part.process.is_running() else "stopped"
+        running = (
+            "external"
+            if not part.managed
+            else (f"pid {part.process.pid}" if part.process.is_running() else "stopped")
         )
         ready = part.is_ready()
         all_ready &= ready

@@ -67,13 +67,16 @@ class DeadLetter:
     @classmethod
     def from_record(cls, record: ConsumerRecord) -> DeadLetter:
         headers = {
-            name: value.decode(errors="replace") for name, value in record.headers or ()
+            name: value.decode(errors="replace")
+            for name, value in record.headers or ()
             if value is not None
         }
         return cls(
             position=Position(record.partition, record.offset),
             time=datetime.fromtimestamp(record.timestamp / 1000, UTC),
-            key=record.key, value=record.value or b"", headers=headers,
+            key=record.key,
+            value=record.value or b"",
+            headers=headers,
         )
 
 
@@ -83,8 +86,11 @@ async def scan(
     """Every committed record of ``topic`` (or only those at ``positions``), oldest first per
     partition, up to the end offsets of the start; ``DlqError`` when Kafka stops answering."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        isolation_level="read_committed", auto_offset_reset="earliest",
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
         request_timeout_ms=int(timeout * 1000),
     )
     try:

@@ -91,7 +91,9 @@ async def _ensure_marker_topic(bootstrap: str, dlq_topic: str, timeout: float = 
 
 
 async def read_selected(
-    bootstrap: str, dlq_topic: str, select: Callable[[DeadLetter], bool],
+    bootstrap: str,
+    dlq_topic: str,
+    select: Callable[[DeadLetter], bool],
     positions: Iterable[Position] = (),
 ) -> list[DeadLetter]:
     """The dead letters at ``positions`` (all when empty) for which ``select`` is true."""
@@ -104,8 +106,12 @@ async def read_selected(
 
 
 async def replay(
-    bootstrap: str, dlq_topic: str, events_topic: str, letters: list[DeadLetter],
-    dry_run: bool = False, on_done: Callable[[int], None] = lambda n: None,
+    bootstrap: str,
+    dlq_topic: str,
+    events_topic: str,
+    letters: list[DeadLetter],
+    dry_run: bool = False,
+    on_done: Callable[[int], None] = lambda n: None,
 ) -> ReplayReport:
     """Re-validate ``letters``; publish the valid, unmarked ones to ``events_topic`` once."""
     markers = await replayed_markers(bootstrap, dlq_topic)
@@ -115,13 +121,15 @@ async def replay(
     if not dry_run:
         await _ensure_marker_topic(bootstrap, dlq_topic)
         producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+            bootstrap_servers=bootstrap,
+            acks="all",
+            enable_idempotence=True,
             transactional_id=f"pulse-dlq-replay.{dlq_topic}",
         )
         await producer.start()
     try:
         for start in range(0, len(letters), BATCH):
-            batch = letters[start:start + BATCH]
+            batch = letters[start : start + BATCH]
             todo = _sort(batch, markers, sent_ids, report)
             if producer is not None and todo:
                 await _publish(producer, dlq_topic, events_topic, todo)
@@ -153,7 +161,9 @@ def _sort(
 
 
 async def _publish(
-    producer: AIOKafkaProducer, dlq_topic: str, events_topic: str,
+    producer: AIOKafkaProducer,
+    dlq_topic: str,
+    events_topic: str,
     todo: list[tuple[DeadLetter, EventRecord]],
 ) -> None:
     """One transaction: the events, unchanged, and a marker for each of their dead letters."""
@@ -165,6 +175,7 @@ async def _publish(
             key = letter.key or record.user_id.encode()
             await producer.send(events_topic, letter.value, key=key, headers=headers)
             await producer.send(
-                marker_topic(dlq_topic), str(record.event_id).encode(),
+                marker_topic(dlq_topic),
+                str(record.event_id).encode(),
                 key=str(letter.position).encode(),
             )

@@ -51,8 +51,14 @@ def ensure_jars() -> Path:
     libs.mkdir(parents=True, exist_ok=True)
     logger.info("fetching Kafka jars with Maven into {}", libs)
     cmd = [
-        "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-        f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={libs}",
+        "-DincludeScope=runtime",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -98,10 +104,16 @@ class KafkaNode:
 
     def java(self, main: str, *args: str) -> list[str]:
         return [
-            "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+            "java",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={INFRA_DIR / 'log4j2.properties'}",
-            "-cp", classpath(), main, *args,
+            "-cp",
+            classpath(),
+            main,
+            *args,
         ]
 
     def format_storage(self) -> None:
@@ -110,16 +122,26 @@ class KafkaNode:
         if not id_file.exists():
             out = subprocess.run(
                 self.java("kafka.tools.StorageTool", "random-uuid"),
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             id_file.write_text(out.stdout.strip().splitlines()[-1])
         cluster_id = id_file.read_text().strip()
         result = subprocess.run(
             self.java(
-                "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
-                "-c", str(self.config_file), "--ignore-formatted",
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config_file),
+                "--ignore-formatted",
             ),
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise KafkaSetupError(

@@ -85,7 +85,9 @@ class Stack:
     def _python(self, name: str, ready: Callable[[], bool], url: str, *argv: str) -> Part:
         proc = ManagedProcess(name, self.layout.pid(name), self.layout.log(name), ready=ready)
         return Part(
-            name, url, proc,
+            name,
+            url,
+            proc,
             launch=lambda: proc.spawn([sys.executable, *argv], env=self.env, cwd=REPO_ROOT),
         )
 
@@ -93,11 +95,17 @@ class Stack:
         bootstrap = self.shared.kafka_bootstrap_servers.split(",")[0]
         host, port = host_port(bootstrap, 19092)
         node = KafkaNode(
-            data_dir=self.layout.data("kafka"), host=host, port=port, controller_port=port + 1,
-            partitions=self.shared.events_partitions, heap=self.settings.kafka_heap,
+            data_dir=self.layout.data("kafka"),
+            host=host,
+            port=port,
+            controller_port=port + 1,
+            partitions=self.shared.events_partitions,
+            heap=self.settings.kafka_heap,
         )
         proc = ManagedProcess(
-            "kafka", self.layout.pid("kafka"), self.layout.log("kafka"),
+            "kafka",
+            self.layout.pid("kafka"),
+            self.layout.log("kafka"),
             ready=lambda: is_ready(self.shared.kafka_bootstrap_servers),
         )
 
@@ -112,9 +120,17 @@ class Stack:
         url = self.shared.clickhouse_url.rstrip("/")
         host, port = host_port(url, 8123)
         part = self._python(
-            "clickhouse", lambda: http_ok(f"{url}/ping"), url,
-            "-m", "clickhouse.server", "--host", host, "--port", str(port),
-            "--data-dir", str(self.layout.data("clickhouse")),
+            "clickhouse",
+            lambda: http_ok(f"{url}/ping"),
+            url,
+            "-m",
+            "clickhouse.server",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(self.layout.data("clickhouse")),
         )
         part.managed = self.settings.start_clickhouse
         return part

@@ -44,6 +44,7 @@ class Projection:
     rows: RowMapper
     on_stored: OnStored = _nothing
 
+
 writer = ClickHouseWriter(app.clickhouse.get, shared.clickhouse_database)
 
 
@@ -54,7 +55,9 @@ def _backoff() -> Backoff:
 def new_sink(*tables: str) -> Sink:
     """A sink for ``tables`` writing through the worker's shared ClickHouse writer."""
     return Sink(
-        writer, {table: COLUMNS[table] for table in tables}, _backoff(),
+        writer,
+        {table: COLUMNS[table] for table in tables},
+        _backoff(),
         max_partitions=settings.sink_max_partitions,
     )
 
@@ -75,7 +78,9 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
 def new_refresher() -> RollupRefresher:
     """Recomputes the rollup keys of each stored batch through the shared ClickHouse client."""
     return RollupRefresher(
-        app.clickhouse.get, shared.clickhouse_database, _backoff(),
+        app.clickhouse.get,
+        shared.clickhouse_database,
+        _backoff(),
         max_partitions=settings.sink_max_partitions,
     )
 

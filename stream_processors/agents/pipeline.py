@@ -55,5 +55,11 @@ def on_stored(records: list[EventRecord]) -> None:
 async def project_events(stream: StreamT) -> None:
     """Store each batch in every fact table, refresh the rollups it touched, then acknowledge."""
     sink = new_sink(*(projection.table for projection in PROJECTIONS))
-    await store_batches(stream, sink, all_rows, dead_letter=dead_letter, on_stored=on_stored,
-                        refresher=new_refresher())
+    await store_batches(
+        stream,
+        sink,
+        all_rows,
+        dead_letter=dead_letter,
+        on_stored=on_stored,
+        refresher=new_refresher(),
+    )

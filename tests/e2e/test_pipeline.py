@@ -21,14 +21,19 @@ def make_events(n: int, rng: random.Random) -> list[dict[str, Any]]:
     events = []
     for i in range(n):
         ts = now - timedelta(seconds=rng.uniform(0, 3600))
-        events.append({
-            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "event": rng.choice(["assignment.viewed", "assignment.heartbeat"]),
-            "user_id": f"student-{i % 97}",
-            "timestamp": ts.isoformat().replace("+00:00", "Z"),
-            "source": SOURCE,
-            "metadata": {"assignment_id": f"hw-{i % 13}", "subject": rng.choice(["math", "cs"])},
-        })
+        events.append(
+            {
+                "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "event": rng.choice(["assignment.viewed", "assignment.heartbeat"]),
+                "user_id": f"student-{i % 97}",
+                "timestamp": ts.isoformat().replace("+00:00", "Z"),
+                "source": SOURCE,
+                "metadata": {
+                    "assignment_id": f"hw-{i % 13}",
+                    "subject": rng.choice(["math", "cs"]),
+                },
+            }
+        )
     return events
 
 
@@ -37,8 +42,12 @@ def invalid_events(rng: random.Random) -> list[dict[str, Any]]:
     return [
         {"event": "assignment.viewed", "user_id": "u", "timestamp": now, "metadata": {}},
         {"event": "Not A Name", "user_id": "u", "timestamp": now},
-        {"event": "llm.call", "user_id": "u", "timestamp": now,
-         "metadata": {"model": "m", "prompt_tokens": -1, "completion_tokens": 1, "cost_usd": 0}},
+        {
+            "event": "llm.call",
+            "user_id": "u",
+            "timestamp": now,
+            "metadata": {"model": "m", "prompt_tokens": -1, "completion_tokens": 1, "cost_usd": 0},
+        },
         {"event": "user.login", "user_id": "u", "timestamp": "2999-01-01T00:00:00Z"},
         {"event": "user.login", "user_id": "", "timestamp": now},
     ]
@@ -51,7 +60,9 @@ def count_ours(stack: RunningStack) -> int:
 
 def wait_for_count(stack: RunningStack, expected: int, timeout: float = 120.0) -> int:
     return eventually(
-        lambda: count_ours(stack), lambda n: n >= expected, timeout,
+        lambda: count_ours(stack),
+        lambda n: n >= expected,
+        timeout,
         what=f"{expected} events in ClickHouse",
     )
 
@@ -70,8 +81,10 @@ def test_accepted_events_land_in_clickhouse_exactly_once(pulse_stack: RunningSta
     assert first.accepted == 3000 and first.rejected == len(bad) * 4
     assert again.accepted == 150
     assert wait_for_count(pulse_stack, 3000) == 3000
-    rows = pulse_stack.client().query(
-        "SELECT event_id FROM events WHERE source = {s:String}", parameters={"s": SOURCE}
-    ).result_rows
+    rows = (
+        pulse_stack.client()
+        .query("SELECT event_id FROM events WHERE source = {s:String}", parameters={"s": SOURCE})
+        .result_rows
+    )
     assert {str(r[0]) for r in rows} == {e["event_id"] for e in valid}
     assert count_ours(pulse_stack) == 3000

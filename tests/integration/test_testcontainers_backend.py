@@ -41,8 +41,9 @@ def test_kafka_container_round_trip() -> None:
         await producer.start()
         await producer.send_and_wait("tc.check", b"hello")
         await producer.stop()
-        consumer = AIOKafkaConsumer("tc.check", bootstrap_servers=bootstrap,
-                                    auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            "tc.check", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+        )
         await consumer.start()
         batch = await consumer.getmany(timeout_ms=10_000)
         await consumer.stop()

@@ -70,7 +70,9 @@ class FaultStack:
     def client(self) -> Client:
         credentials = endpoint_credentials()
         return clickhouse_connect.get_client(
-            host="127.0.0.1", port=self.clickhouse_port, database=self.database,
+            host="127.0.0.1",
+            port=self.clickhouse_port,
+            database=self.database,
             username=credentials["CLICKHOUSE_USER"],
             password=credentials["CLICKHOUSE_PASSWORD"],
         )
@@ -87,8 +89,11 @@ def _build(data_dir: Path) -> FaultStack:
         PULSE_EVENTS_PARTITIONS=PARTITIONS,
     )
     settings = StackSettings(
-        PULSE_START_KAFKA=True, PULSE_START_CLICKHOUSE=True, PULSE_API_PORT=api_port,
-        PULSE_WORKER_PORT=free_port(), PULSE_READY_TIMEOUT=120,
+        PULSE_START_KAFKA=True,
+        PULSE_START_CLICKHOUSE=True,
+        PULSE_API_PORT=api_port,
+        PULSE_WORKER_PORT=free_port(),
+        PULSE_READY_TIMEOUT=120,
     )
     env = {
         **FAULT_ENV,

@@ -65,8 +65,9 @@ def duplicate_rows(client: Client, tag: str) -> int:
     return int(row[0])
 
 
-def settle(client: Client, tag: str, expected: int, timeout: float = 120.0,
-           quiet: float = 3.0) -> float:
+def settle(
+    client: Client, tag: str, expected: int, timeout: float = 120.0, quiet: float = 3.0
+) -> float:
     """Wait until the stored count equals ``expected`` and stays so for ``quiet`` seconds.
 
     Returns the seconds until the count reached its final value. The quiet period catches
@@ -82,8 +83,11 @@ def settle(client: Client, tag: str, expected: int, timeout: float = 120.0,
         return history[-1][1], history[-1][0] - _run_start(history)
 
     eventually(
-        probe, lambda seen: seen[0] == expected and seen[1] >= quiet,
-        timeout=timeout, interval=0.5, what=f"{expected} events of {tag} stored and stable",
+        probe,
+        lambda seen: seen[0] == expected and seen[1] >= quiet,
+        timeout=timeout,
+        interval=0.5,
+        what=f"{expected} events of {tag} stored and stable",
     )
     return _run_start(history) - began
 
@@ -98,28 +102,40 @@ def _run_start(history: list[tuple[float, int]]) -> float:
     return start
 
 
-def verdict(scenario: str, client: Client, tag: str, outcomes: list[Outcome],
-            settle_seconds: float) -> tuple[Figures, set[str], set[str]]:
+def verdict(
+    scenario: str, client: Client, tag: str, outcomes: list[Outcome], settle_seconds: float
+) -> tuple[Figures, set[str], set[str]]:
     """Figures plus (accepted ids missing from ClickHouse, stored ids never accepted)."""
     accepted = {i for o in outcomes for i in o.accepted_ids}
     stored = {
-        str(r[0]) for r in client.query(
+        str(r[0])
+        for r in client.query(
             "SELECT event_id FROM events WHERE source = {tag:String}", parameters={"tag": tag}
         ).result_rows
     }
     rows, distinct = stored_rows(client, tag)
     figures = Figures(
-        scenario=scenario, requests=len(outcomes), sent=sum(len(o.event_ids) for o in outcomes),
-        accepted=len(accepted), stored=distinct, lost=len(accepted - stored),
-        doubled=rows - distinct, unexpected=len(stored - accepted),
-        redelivered=duplicate_rows(client, tag), statuses=status_counts(outcomes),
+        scenario=scenario,
+        requests=len(outcomes),
+        sent=sum(len(o.event_ids) for o in outcomes),
+        accepted=len(accepted),
+        stored=distinct,
+        lost=len(accepted - stored),
+        doubled=rows - distinct,
+        unexpected=len(stored - accepted),
+        redelivered=duplicate_rows(client, tag),
+        statuses=status_counts(outcomes),
         settle_seconds=settle_seconds,
     )
     return figures, accepted - stored, stored - accepted
 
 
 def assert_exactly_once(
-    scenario: str, client: Client, tag: str, outcomes: list[Outcome], timeout: float = 120.0,
+    scenario: str,
+    client: Client,
+    tag: str,
+    outcomes: list[Outcome],
+    timeout: float = 120.0,
     redelivered_seen: int = 0,
 ) -> Figures:
     """Once the stream settles: every accepted event stored once, nothing refused stored.

@@ -69,8 +69,14 @@ class LoadGenerator:
     """Posts ``batch``-event requests from ``concurrency`` clients at about ``rate`` events/s."""
 
     def __init__(
-        self, api_url: str, api_key: str, tag: str, rate: float = 300.0, batch: int = 50,
-        concurrency: int = 2, timeout: float = 20.0,
+        self,
+        api_url: str,
+        api_key: str,
+        tag: str,
+        rate: float = 300.0,
+        batch: int = 50,
+        concurrency: int = 2,
+        timeout: float = 20.0,
     ) -> None:
         self.api_url, self.tag = api_url, tag
         self.rate, self.batch, self.concurrency, self.timeout = rate, batch, concurrency, timeout
@@ -103,13 +109,19 @@ class LoadGenerator:
             return list(self._outcomes)
 
     def wait_for(
-        self, what: str, predicate: Callable[[Outcome], bool], count: int = 1,
+        self,
+        what: str,
+        predicate: Callable[[Outcome], bool],
+        count: int = 1,
         timeout: float = 60.0,
     ) -> list[Outcome]:
         """Keep loading until ``count`` outcomes match ``predicate``; return those."""
         return eventually(
-            lambda: [o for o in self.outcomes() if predicate(o)], lambda found: len(found) >= count,
-            timeout=timeout, interval=0.1, what=f"{count} requests {what}",
+            lambda: [o for o in self.outcomes() if predicate(o)],
+            lambda found: len(found) >= count,
+            timeout=timeout,
+            interval=0.1,
+            what=f"{count} requests {what}",
         )
 
     def keep_loading(self, seconds: float) -> None:
@@ -156,8 +168,12 @@ class LoadGenerator:
             return Outcome(started, time.monotonic(), ids, None, error=type(exc).__name__)
         accepted = _accepted_ids(resp) if resp.status_code == 202 else ()
         return Outcome(
-            started, time.monotonic(), ids, resp.status_code,
-            retry_after=resp.headers.get("Retry-After"), accepted_ids=accepted,
+            started,
+            time.monotonic(),
+            ids,
+            resp.status_code,
+            retry_after=resp.headers.get("Retry-After"),
+            accepted_ids=accepted,
         )
 
 

@@ -23,13 +23,21 @@ def test_api_restart_mid_load_refuses_connections_in_the_gap_and_stores_accepted
         load.wait_for("accepted before the restart", lambda o: o.accepted, count=10)
         api.process.stop()
         stopped = time.monotonic()
-        load.wait_for("refused while the API is down",
-                      lambda o: o.started > stopped and o.error is not None, count=3, timeout=30)
+        load.wait_for(
+            "refused while the API is down",
+            lambda o: o.started > stopped and o.error is not None,
+            count=3,
+            timeout=30,
+        )
         starting = time.monotonic()
         stack.ensure("ingest_api")
         started = time.monotonic()
-        load.wait_for("accepted after the restart", lambda o: o.started > started and o.accepted,
-                      count=10, timeout=60)
+        load.wait_for(
+            "accepted after the restart",
+            lambda o: o.started > started and o.accepted,
+            count=10,
+            timeout=60,
+        )
         outcomes = load.stop()
 
     gap = [o for o in outcomes if o.within(stopped, starting)]

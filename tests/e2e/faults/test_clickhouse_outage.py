@@ -20,8 +20,12 @@ def test_clickhouse_down_30_s_during_sinking_then_back_stores_every_accepted_eve
 ) -> None:
     clickhouse, client = stack.part("clickhouse"), stack.client()
     with LoadGenerator(stack.api_url, PRODUCER_KEY, TAG) as load:
-        eventually(lambda: stored_rows(client, TAG)[0], lambda n: n >= 500, timeout=60,
-                   what="the worker sinking this scenario's events")
+        eventually(
+            lambda: stored_rows(client, TAG)[0],
+            lambda n: n >= 500,
+            timeout=60,
+            what="the worker sinking this scenario's events",
+        )
         clickhouse.process.kill()
         during = len(load.outcomes())
         load.keep_loading(OUTAGE_SECONDS)  # the outage itself, with the load still running
@@ -29,8 +33,12 @@ def test_clickhouse_down_30_s_during_sinking_then_back_stores_every_accepted_eve
         stack.ensure("clickhouse")
         client = stack.client()  # a new session: the endpoint's sessions died with it
         at_restart = stored_rows(client, TAG)[0]
-        eventually(lambda: stored_rows(client, TAG)[0], lambda n: n > at_restart, timeout=60,
-                   what="the worker sinking again")
+        eventually(
+            lambda: stored_rows(client, TAG)[0],
+            lambda n: n > at_restart,
+            timeout=60,
+            what="the worker sinking again",
+        )
         load.keep_loading(2.0)
         outcomes = load.stop()
 

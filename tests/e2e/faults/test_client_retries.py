@@ -25,14 +25,18 @@ TAG = "faults-retries"
 IMPATIENT = httpx.Timeout(10.0, read=0.001)  # gives up as soon as the body is sent
 
 
-def post(client: httpx.Client, batch: list[dict[str, Any]], timeout: httpx.Timeout | None = None,
-         ) -> Outcome:
+def post(
+    client: httpx.Client,
+    batch: list[dict[str, Any]],
+    timeout: httpx.Timeout | None = None,
+) -> Outcome:
     """One POST, no retry; the outcome as the load generator records it."""
     ids = tuple(str(e.get("event_id", "")) for e in batch)
     started = time.monotonic()
     try:
-        resp = client.post("/v1/events", content=orjson.dumps(batch),
-                           timeout=timeout or client.timeout)
+        resp = client.post(
+            "/v1/events", content=orjson.dumps(batch), timeout=timeout or client.timeout
+        )
     except httpx.TimeoutException as exc:
         return Outcome(started, time.monotonic(), ids, None, error=type(exc).__name__)
     accepted = tuple(r["event_id"] for r in resp.json()["results"] if r["status"] == "accepted")
@@ -61,8 +65,13 @@ def test_resent_batches_with_and_without_event_ids_are_stored_once(stack: FaultS
     assert first[1].accepted_ids == first[2].accepted_ids == tuple(e["event_id"] for e in with_ids)
     assert second[1].accepted_ids == second[2].accepted_ids, "derived ids must not vary"
     client = stack.client()
-    eventually(lambda: stored_rows(client, TAG)[0], lambda n: n >= 100, timeout=60,
-               interval=0.05, what="the resent batches stored")
+    eventually(
+        lambda: stored_rows(client, TAG)[0],
+        lambda n: n >= 100,
+        timeout=60,
+        interval=0.05,
+        what="the resent batches stored",
+    )
     copies = duplicate_rows(client, TAG)  # resent copies, until ReplacingMergeTree merges them
     figures = assert_exactly_once(
         "client retries", client, TAG, first + second, redelivered_seen=copies

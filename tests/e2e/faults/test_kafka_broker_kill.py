@@ -24,13 +24,19 @@ def test_broker_sigkill_answers_503_with_retry_after_and_stores_accepted_events_
 
         refused = load.wait_for(
             "answered 503 while the broker is down",
-            lambda o: o.started > killed and o.status == 503, count=3, timeout=30,
+            lambda o: o.started > killed and o.status == 503,
+            count=3,
+            timeout=30,
         )
         restarting = time.monotonic()
         stack.ensure("kafka")
         restarted = time.monotonic()
-        load.wait_for("accepted after the restart", lambda o: o.started > restarted and o.accepted,
-                      count=10, timeout=90)
+        load.wait_for(
+            "accepted after the restart",
+            lambda o: o.started > restarted and o.accepted,
+            count=10,
+            timeout=90,
+        )
         outcomes = load.stop()
 
     while_down = [o for o in outcomes if o.within(killed, restarting)]

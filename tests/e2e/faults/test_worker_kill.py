@@ -24,18 +24,32 @@ def test_worker_sigkill_mid_batch_then_restart_stores_every_accepted_event_once(
 ) -> None:
     worker, client = stack.part("stream_worker"), stack.client()
     with LoadGenerator(stack.api_url, PRODUCER_KEY, TAG) as load:
-        sunk = eventually(lambda: stored_rows(client, TAG)[0], lambda n: n >= 500, timeout=60,
-                          what="the worker sinking this scenario's events")
+        sunk = eventually(
+            lambda: stored_rows(client, TAG)[0],
+            lambda n: n >= 500,
+            timeout=60,
+            what="the worker sinking this scenario's events",
+        )
         # Kill just after a batch landed: its offsets are committed only at Faust's next commit,
         # so the restarted worker reads that batch again and writes it a second time.
-        eventually(lambda: stored_rows(client, TAG)[0], lambda n: n > sunk, timeout=30,
-                   interval=0.02, what="the next batch inserted")
+        eventually(
+            lambda: stored_rows(client, TAG)[0],
+            lambda n: n > sunk,
+            timeout=30,
+            interval=0.02,
+            what="the next batch inserted",
+        )
         worker.process.kill()
         at_kill = stored_rows(client, TAG)[0]
         load.keep_loading(3.0)
         stack.ensure("stream_worker")
-        eventually(lambda: stored_rows(client, TAG)[0], lambda n: n > at_kill, timeout=90,
-                   interval=0.05, what="the restarted worker sinking again")
+        eventually(
+            lambda: stored_rows(client, TAG)[0],
+            lambda n: n > at_kill,
+            timeout=90,
+            interval=0.05,
+            what="the restarted worker sinking again",
+        )
         # The batch written again shows as duplicate rows until ReplacingMergeTree merges them.
         redelivered = duplicate_rows(client, TAG)
         load.keep_loading(2.0)

@@ -65,7 +65,9 @@ def hostile_stack(
     try:
         stack.up()
         yield RunningStack(
-            stack, f"http://127.0.0.1:{settings.api_port}", shared.clickhouse_database,
+            stack,
+            f"http://127.0.0.1:{settings.api_port}",
+            shared.clickhouse_database,
             clickhouse_endpoint,
         )
     finally:

@@ -31,10 +31,15 @@ def canaries(partitions: int) -> list[dict[str, Any]]:
     for n in itertools.count():
         user_id = f"canary-{tag}-{n}"
         partition = choose(user_id.encode(), wanted, wanted)
-        found.setdefault(partition, {
-            "event_id": str(uuid.uuid4()), "event": "user.login", "user_id": user_id,
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        })
+        found.setdefault(
+            partition,
+            {
+                "event_id": str(uuid.uuid4()),
+                "event": "user.login",
+                "user_id": user_id,
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            },
+        )
         if len(found) == partitions:
             return list(found.values())
     raise AssertionError("unreachable")
@@ -93,8 +98,13 @@ def account(stack: RunningStack, ids: set[str], canary_ids: set[str]) -> Account
         return Accounting(stored, dead, missing - dead)
 
     try:
-        return eventually(probe, lambda a: not a.missing, SETTLE_SECONDS, 0.2,
-                          what="canaries stored and every accepted id stored or dead-lettered")
+        return eventually(
+            probe,
+            lambda a: not a.missing,
+            SETTLE_SECONDS,
+            0.2,
+            what="canaries stored and every accepted id stored or dead-lettered",
+        )
     except AssertionError:
         return probe()  # the caller says which items went missing
 

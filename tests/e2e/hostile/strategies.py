@@ -58,7 +58,8 @@ instants = st.one_of(
     st.integers(0, 999).map(lambda ms: EPOCH + timedelta(milliseconds=ms)),
     st.builds(
         lambda y, s: datetime(y, 2, 29, tzinfo=UTC) + timedelta(seconds=s),
-        st.sampled_from(leap_years), st.integers(0, 86_399),
+        st.sampled_from(leap_years),
+        st.integers(0, 86_399),
     ),
     st.builds(_end_of_month, st.integers(1970, 2025), st.integers(1, 12)),
     st.integers(0, 3600).map(_ahead),
@@ -86,7 +87,8 @@ def random_timestamp(rng: random.Random) -> str:
         instant = EPOCH + timedelta(milliseconds=rng.randrange(1000))
     elif kind == 1:
         instant = datetime(rng.choice(leap_years), 2, 29, tzinfo=UTC) + timedelta(
-            seconds=rng.randrange(86_400))
+            seconds=rng.randrange(86_400)
+        )
     elif kind == 2:
         instant = _end_of_month(rng.randrange(1970, 2026), rng.randrange(1, 13))
     elif kind == 3:
@@ -98,31 +100,58 @@ def random_timestamp(rng: random.Random) -> str:
 
 
 timestamps = st.builds(
-    rfc3339, instants, offsets,
-    st.sampled_from(SPECS), st.booleans(),
+    rfc3339,
+    instants,
+    offsets,
+    st.sampled_from(SPECS),
+    st.booleans(),
 )
 
 # ---- strings ----------------------------------------------------------------------------------
 
 HOSTILE = [
-    "\x00", "\u202e", "\u200f", "\u200b", "\ufeff", "\uffff", "\U0010ffff", "\U0001f9e8",
-    "\U0001f468\u200d\U0001f469\u200d\U0001f467", "'; DROP TABLE events; --", "{s:String}",
-    "\\", '"', "\t\r\n", "\x1b[31m", "%s%n", "\u0130", "ß", "\u0627\u0644\u0639\u0631\u0628\u064a",
+    "\x00",
+    "\u202e",
+    "\u200f",
+    "\u200b",
+    "\ufeff",
+    "\uffff",
+    "\U0010ffff",
+    "\U0001f9e8",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "'; DROP TABLE events; --",
+    "{s:String}",
+    "\\",
+    '"',
+    "\t\r\n",
+    "\x1b[31m",
+    "%s%n",
+    "\u0130",
+    "ß",
+    "\u0627\u0644\u0639\u0631\u0628\u064a",
 ]
-anything = st.text(max_size=40) | st.sampled_from(HOSTILE) | st.lists(
-    st.sampled_from(HOSTILE), max_size=8
-).map("".join)
+anything = (
+    st.text(max_size=40)
+    | st.sampled_from(HOSTILE)
+    | st.lists(st.sampled_from(HOSTILE), max_size=8).map("".join)
+)
 printable_chars = st.characters(exclude_categories=["C", "Zl", "Zp", "Zs"]) | st.just(" ")
 user_ids = (
     st.text(printable_chars, min_size=1, max_size=40)
     | st.text(printable_chars, min_size=128, max_size=128)
     | st.sampled_from(
-        ["student-42", "\u0627\u0644\u0639\u0631\u0628\u064a-42", "\U0001f9e8", "a" * 128,
-         "\U0001f642" * 128]
+        [
+            "student-42",
+            "\u0627\u0644\u0639\u0631\u0628\u064a-42",
+            "\U0001f9e8",
+            "a" * 128,
+            "\U0001f642" * 128,
+        ]
     )
 )
-identifiers = (anything.filter(lambda s: 1 <= len(s) <= 256)
-               | st.text(printable_chars, min_size=256, max_size=256))
+identifiers = anything.filter(lambda s: 1 <= len(s) <= 256) | st.text(
+    printable_chars, min_size=256, max_size=256
+)
 known_names = st.sampled_from(sorted(KNOWN_EVENTS))
 custom_names = (
     st.from_regex(EVENT_NAME_PATTERN, fullmatch=True).filter(
@@ -143,8 +172,11 @@ scores = st.sampled_from([0, 0.0, 100, 100.0, 1e-300, 99.999]) | st.floats(0, 10
 # ---- metadata ---------------------------------------------------------------------------------
 
 json_scalars = (
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | anything
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | anything
 )
 json_values = st.recursive(
     json_scalars,
@@ -152,8 +184,20 @@ json_values = st.recursive(
     max_leaves=4,
 )
 KNOWN_FIELDS = {
-    "role", "assignment_id", "subject", "course_id", "score", "conversation_id", "chars", "model",
-    "prompt_tokens", "completion_tokens", "cost_usd", "provider", "latency_ms", "feature",
+    "role",
+    "assignment_id",
+    "subject",
+    "course_id",
+    "score",
+    "conversation_id",
+    "chars",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "provider",
+    "latency_ms",
+    "feature",
 }
 extras = st.dictionaries(anything.filter(lambda k: k not in KNOWN_FIELDS), json_values, max_size=3)
 
@@ -186,8 +230,12 @@ def metadata_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
         )
     elif name == "llm.call":
         own = st.fixed_dictionaries(
-            {"model": identifiers, "prompt_tokens": tokens, "completion_tokens": tokens,
-             "cost_usd": costs},
+            {
+                "model": identifiers,
+                "prompt_tokens": tokens,
+                "completion_tokens": tokens,
+                "cost_usd": costs,
+            },
             optional={"provider": anything, "latency_ms": costs, "feature": anything},
         )
     else:
@@ -199,10 +247,13 @@ def metadata_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
 def events(draw: st.DrawFn) -> dict[str, Any]:
     """One valid event without ``event_id`` (the test gives ids at run time, fresh per run)."""
     name = draw(known_names | custom_names)
-    item: dict[str, Any] = {"event": name, "user_id": draw(user_ids),
-                            "timestamp": draw(timestamps), "metadata": draw(metadata_for(name))}
-    item |= draw(_optional(source=anything.filter(lambda s: len(s) <= 64),
-                           session_id=anything))
+    item: dict[str, Any] = {
+        "event": name,
+        "user_id": draw(user_ids),
+        "timestamp": draw(timestamps),
+        "metadata": draw(metadata_for(name)),
+    }
+    item |= draw(_optional(source=anything.filter(lambda s: len(s) <= 64), session_id=anything))
     return item
 
 
@@ -278,16 +329,33 @@ def rounds(draw: st.DrawFn, templates: int = 20, fanout: int = 10) -> Round:
     (hypothesis cannot draw a few hundred rich events per example within its buffer)."""
     drawn = draw(st.lists(events(), min_size=templates * 3 // 5, max_size=templates))
     rng = random.Random(draw(st.integers(0, 2**32)))
-    items = [t | ({"timestamp": random_timestamp(rng)} if k else {})
-             for t in drawn for k in range(fanout)]
+    items = [
+        t | ({"timestamp": random_timestamp(rng)} if k else {})
+        for t in drawn
+        for k in range(fanout)
+    ]
     n = len(items)
-    big = draw(st.dictionaries(st.integers(0, n - 1),
-                               st.integers(MAX_EVENT_BYTES - 64, MAX_EVENT_BYTES),
-                               max_size=MAX_BIG_EVENTS))
+    big = draw(
+        st.dictionaries(
+            st.integers(0, n - 1),
+            st.integers(MAX_EVENT_BYTES - 64, MAX_EVENT_BYTES),
+            max_size=MAX_BIG_EVENTS,
+        )
+    )
     with_id = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     small = [i for i in range(n) if i not in big]
     copies = draw(st.lists(st.sampled_from(small), max_size=10))
-    conflicts = draw(st.lists(st.sampled_from([i for i in small if with_id[i]] or [None]),
-                              max_size=5).map(lambda ix: [i for i in ix if i is not None]))
-    return Round(items, with_id, big, copies, conflicts, draw(st.lists(outside(), max_size=8)),
-                 draw(st.integers(0, 2**32)))
+    conflicts = draw(
+        st.lists(st.sampled_from([i for i in small if with_id[i]] or [None]), max_size=5).map(
+            lambda ix: [i for i in ix if i is not None]
+        )
+    )
+    return Round(
+        items,
+        with_id,
+        big,
+        copies,
+        conflicts,
+        draw(st.lists(outside(), max_size=8)),
+        draw(st.integers(0, 2**32)),
+    )

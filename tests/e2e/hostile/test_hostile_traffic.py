@@ -31,7 +31,9 @@ HOSTILE_SETTINGS = settings(
     # message lists the round's items instead.
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[
-        HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
         HealthCheck.filter_too_much,
     ],
 )
@@ -59,14 +61,22 @@ def run_round(
         + lost(answer, items, outcome.missing)
     )
     assert not outcome.doubled, f"stored more than once: {outcome.doubled}"
-    TALLY.round(len(items), sum(e.accept for e in expects), sum(not e.accept for e in expects),
-                len(ids & outcome.stored.keys()), len(outcome.dead))
+    TALLY.round(
+        len(items),
+        sum(e.accept for e in expects),
+        sum(not e.accept for e in expects),
+        len(ids & outcome.stored.keys()),
+        len(outcome.dead),
+    )
 
 
 def lost(answer: dict[str, Any], items: list[dict[str, Any]], missing: set[str]) -> str:
     """The missing items of a round as JSON, by event_id (at most 20, each cut at 600 bytes)."""
-    shown = [f"{r['event_id']}: {orjson.dumps(items[r['index']])[:600]!r}"
-             for r in answer["results"] if r.get("event_id") in missing]
+    shown = [
+        f"{r['event_id']}: {orjson.dumps(items[r['index']])[:600]!r}"
+        for r in answer["results"]
+        if r.get("event_id") in missing
+    ]
     return "\n".join(shown[:20])
 
 
@@ -82,20 +92,30 @@ def test_hostile_rounds_get_per_event_verdicts_and_land_exactly_once(
 def every_month_since_1970(now: datetime) -> list[dict[str, Any]]:
     """One event at the last millisecond of every month from January 1970 to last month,
     written at +14:00 and -12:00 in turn, plus the first instant of the epoch."""
-    items = [{"event": "user.login", "user_id": "every-month",
-              "timestamp": "1969-12-31T12:00:00-12:00", "event_id": str(uuid.uuid4())}]
+    items = [
+        {
+            "event": "user.login",
+            "user_id": "every-month",
+            "timestamp": "1969-12-31T12:00:00-12:00",
+            "event_id": str(uuid.uuid4()),
+        }
+    ]
     year, month = 1970, 1
     while (year, month) < (now.year, now.month):
-        end = datetime(year, month, calendar.monthrange(year, month)[1], 23, 59, 59, 999_000,
-                       tzinfo=UTC)
+        end = datetime(
+            year, month, calendar.monthrange(year, month)[1], 23, 59, 59, 999_000, tzinfo=UTC
+        )
         offset = timedelta(hours=14 if month % 2 else -12)
         local = end.astimezone(timezone(offset))
-        items.append({
-            "event_id": str(uuid.uuid4()), "event": "assignment.heartbeat",
-            "user_id": f"month-{year}-{month:02d}",
-            "timestamp": local.isoformat(timespec="milliseconds"),
-            "metadata": {"assignment_id": f"hw-{year}", "subject": "history"},
-        })
+        items.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "event": "assignment.heartbeat",
+                "user_id": f"month-{year}-{month:02d}",
+                "timestamp": local.isoformat(timespec="milliseconds"),
+                "metadata": {"assignment_id": f"hw-{year}", "subject": "history"},
+            }
+        )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return items
 
@@ -105,9 +125,15 @@ def test_one_request_with_every_month_since_1970_lands_whole(
 ) -> None:
     items = every_month_since_1970(datetime.now(UTC))
     expects = [Expect(True)] * len(items)
-    outside = [{"event": "user.login", "user_id": "too-early", "timestamp": ts}
-               for ts in OUTSIDE_TIMESTAMPS]
+    outside = [
+        {"event": "user.login", "user_id": "too-early", "timestamp": ts}
+        for ts in OUTSIDE_TIMESTAMPS
+    ]
     too_late = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
     outside.append({"event": "user.login", "user_id": "too-late", "timestamp": too_late})
-    run_round(hostile_stack, api, items + outside,
-              expects + [Expect(False, error_mentions="timestamp")] * len(outside))
+    run_round(
+        hostile_stack,
+        api,
+        items + outside,
+        expects + [Expect(False, error_mentions="timestamp")] * len(outside),
+    )

@@ -81,7 +81,8 @@ def observed_stack(
         clickhouse_endpoint.process.pid_file.parent / "chdb",
     )
     topics = {
-        "PULSE_EVENTS_TOPIC": f"pulse.obs-{tag}.events", "PULSE_DLQ_TOPIC": f"pulse.obs-{tag}.dlq",
+        "PULSE_EVENTS_TOPIC": f"pulse.obs-{tag}.events",
+        "PULSE_DLQ_TOPIC": f"pulse.obs-{tag}.dlq",
     }
     shared = SharedSettings(  # type: ignore[call-arg]
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
@@ -92,8 +93,11 @@ def observed_stack(
         **topics,
     )
     settings = StackSettings(  # type: ignore[call-arg]
-        PULSE_START_KAFKA=False, PULSE_START_CLICKHOUSE=False,
-        PULSE_API_PORT=free_port(), PULSE_WORKER_PORT=free_port(), PULSE_READY_TIMEOUT=90,
+        PULSE_START_KAFKA=False,
+        PULSE_START_CLICKHOUSE=False,
+        PULSE_API_PORT=free_port(),
+        PULSE_WORKER_PORT=free_port(),
+        PULSE_READY_TIMEOUT=90,
     )
     env = {
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
@@ -105,7 +109,9 @@ def observed_stack(
     try:
         stack.up()
         yield RunningStack(
-            stack, f"http://127.0.0.1:{settings.api_port}", shared.clickhouse_database,
+            stack,
+            f"http://127.0.0.1:{settings.api_port}",
+            shared.clickhouse_database,
             clickhouse_endpoint,
         )
     finally:
@@ -146,14 +152,21 @@ def traffic(prometheus: PrometheusServer, observed_stack: RunningStack) -> Traff
     """Known events through the API, one user lookup and one undecodable message, all sent
     while Prometheus watches."""
     sent = make_traffic(VALID, LLM, INVALID)
-    report = asyncio.run(send_events(
-        observed_stack.api_url, PRODUCER_KEY, sent.events, batch_size=BATCH_SIZE, concurrency=2,
-    ))
+    report = asyncio.run(
+        send_events(
+            observed_stack.api_url,
+            PRODUCER_KEY,
+            sent.events,
+            batch_size=BATCH_SIZE,
+            concurrency=2,
+        )
+    )
     assert (report.accepted, report.rejected) == (sent.accepted, sent.rejected), report.errors
     user = next(iter(sent.user_ids))
     resp = httpx.get(
         f"{observed_stack.api_url}/v1/users/{user}/summary",
-        headers={"Authorization": f"Bearer {ANALYST_KEY}"}, timeout=30,
+        headers={"Authorization": f"Bearer {ANALYST_KEY}"},
+        timeout=30,
     )
     assert resp.status_code < 500, resp.text
     asyncio.run(send_dead_letter(observed_stack.stack))

@@ -68,9 +68,7 @@ class PrometheusServer:
 
     def values(self, expr: str) -> dict[tuple[tuple[str, str], ...], float]:
         """``expr``'s samples keyed by their sorted labels."""
-        return {
-            tuple(sorted(s["metric"].items())): float(s["value"][1]) for s in self.query(expr)
-        }
+        return {tuple(sorted(s["metric"].items())): float(s["value"][1]) for s in self.query(expr)}
 
     def scalar(self, expr: str) -> float | None:
         """The value of a one-sample ``expr``, None while it has no sample."""
@@ -89,16 +87,20 @@ def start_prometheus(
     config.write_text(json.dumps(scrape_config(targets, rule_files), indent=2))  # JSON is YAML
     url = f"http://127.0.0.1:{free_port()}"
     proc = ManagedProcess(
-        "prometheus", workdir / "prometheus.pid", workdir / "prometheus.log",
+        "prometheus",
+        workdir / "prometheus.pid",
+        workdir / "prometheus.log",
         ready=lambda: http_ok(f"{url}/-/ready"),
     )
-    proc.spawn([
-        binary,
-        f"--config.file={config}",
-        f"--storage.tsdb.path={workdir / 'tsdb'}",
-        f"--web.listen-address={urlparse(url).netloc}",
-        "--log.level=warn",
-    ])
+    proc.spawn(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={workdir / 'tsdb'}",
+            f"--web.listen-address={urlparse(url).netloc}",
+            "--log.level=warn",
+        ]
+    )
     try:
         wait_until(proc.ready, 30, f"Prometheus at {url}", alive=proc.is_running)
     except Exception:

@@ -11,8 +11,19 @@ from typing import Any
 import yaml
 
 KEYWORDS = {
-    "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
-    "offset", "bool", "inf", "nan",
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "offset",
+    "bool",
+    "inf",
+    "nan",
 }
 # Parts of an expression that hold no metric name: strings, selectors, ranges, grouping lists.
 NOT_NAMES = re.compile(

@@ -71,8 +71,10 @@ def test_latency_histograms_have_every_bucket(
         'sink_batch_latency_seconds_bucket{table="events_store"}',
     ):
         p95 = wait_for(
-            prometheus, f"histogram_quantile(0.95, sum by (le) ({histogram}))",
-            lambda v: bool(v) and not math.isnan(next(iter(v.values()))), f"p95 of {histogram}",
+            prometheus,
+            f"histogram_quantile(0.95, sum by (le) ({histogram}))",
+            lambda v: bool(v) and not math.isnan(next(iter(v.values()))),
+            f"p95 of {histogram}",
         )
         assert next(iter(p95.values())) > 0
 
@@ -81,8 +83,10 @@ def test_llm_calls_and_cost_per_model_equal_what_was_sent(
     prometheus: PrometheusServer, traffic: Traffic
 ) -> None:
     calls = wait_for(
-        prometheus, "sum by (model) (llm_calls_total)",
-        lambda v: by_label(v, "model") == dict(traffic.llm_calls), "llm.call events counted",
+        prometheus,
+        "sum by (model) (llm_calls_total)",
+        lambda v: by_label(v, "model") == dict(traffic.llm_calls),
+        "llm.call events counted",
     )
     assert sum(calls.values()) == LLM
     cost = by_label(prometheus.values("sum by (model) (llm_cost_usd_total)"), "model")
@@ -102,8 +106,10 @@ def test_disk_usage_of_kafka_and_clickhouse_is_reported(
     prometheus: PrometheusServer, traffic: Traffic
 ) -> None:
     used = wait_for(
-        prometheus, 'pulse_disk_used_bytes{job="stream_worker"}',
-        lambda v: len(v) == 2, "disk usage of both components",
+        prometheus,
+        'pulse_disk_used_bytes{job="stream_worker"}',
+        lambda v: len(v) == 2,
+        "disk usage of both components",
     )
     components = by_label(used, "component")
     assert components.keys() == {"kafka", "clickhouse"}
@@ -123,13 +129,13 @@ def test_process_cpu_and_memory_are_reported_for_both_jobs(
 def test_an_undecodable_message_is_counted_and_fires_the_dead_letter_alert(
     prometheus: PrometheusServer, traffic: Traffic
 ) -> None:
-    dead = wait_for(
-        prometheus, "dead_letters_total", lambda v: bool(v), "the dead letter counted"
-    )
+    dead = wait_for(prometheus, "dead_letters_total", lambda v: bool(v), "the dead letter counted")
     assert {k: v for k, v in by_label(dead, "reason").items() if v} == {"not_json": 1.0}
     wait_for(
-        prometheus, 'ALERTS{alertname="PulseDeadLetters",alertstate="firing"}',
-        lambda v: bool(v), "PulseDeadLetters firing",
+        prometheus,
+        'ALERTS{alertname="PulseDeadLetters",alertstate="firing"}',
+        lambda v: bool(v),
+        "PulseDeadLetters firing",
     )
 
 
@@ -138,10 +144,16 @@ def test_alert_rules_evaluate_without_errors_and_no_other_alert_fires(
 ) -> None:
     groups = eventually(
         lambda: prometheus.api("rules")["groups"],
-        lambda g: bool(g) and all(r.get("lastEvaluation", "").startswith("2")
-                                  and r["health"] != "unknown"
-                                  for group in g for r in group["rules"]),
-        timeout=DEADLINE, what="every rule evaluated",
+        lambda g: (
+            bool(g)
+            and all(
+                r.get("lastEvaluation", "").startswith("2") and r["health"] != "unknown"
+                for group in g
+                for r in group["rules"]
+            )
+        ),
+        timeout=DEADLINE,
+        what="every rule evaluated",
     )
     rules = [rule for group in groups for rule in group["rules"]]
     written = yaml.safe_load(ALERT_RULES.read_text())["groups"]
@@ -152,14 +164,19 @@ def test_alert_rules_evaluate_without_errors_and_no_other_alert_fires(
     firing = eventually(
         lambda: {a["labels"]["alertname"] for a in prometheus.api("alerts")["alerts"]},
         lambda names: names <= {"PulseDeadLetters"},
-        timeout=DEADLINE, what="only PulseDeadLetters active once every target is scraped",
+        timeout=DEADLINE,
+        what="only PulseDeadLetters active once every target is scraped",
     )
     assert firing <= {"PulseDeadLetters"}
 
 
 def test_no_label_carries_unbounded_values(prometheus: PrometheusServer, traffic: Traffic) -> None:
-    wait_for(prometheus, 'sum(sink_rows_written_total{table="events_store"})',
-             lambda v: any(x >= VALID for x in v.values()), "traffic processed")
+    wait_for(
+        prometheus,
+        'sum(sink_rows_written_total{table="events_store"})',
+        lambda v: any(x >= VALID for x in v.values()),
+        "traffic processed",
+    )
     series = prometheus.api("series", **{"match[]": '{job=~"ingest_api|stream_worker"}'})
     values: dict[tuple[str, str], set[str]] = defaultdict(set)
     for labels in series:

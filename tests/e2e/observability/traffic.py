@@ -39,18 +39,29 @@ def stamp(ts: datetime) -> str:
 
 def base_event(name: str, user: str, ts: datetime, metadata: dict[str, Any]) -> dict[str, Any]:
     return {
-        "event_id": str(uuid.uuid4()), "event": name, "user_id": user, "timestamp": stamp(ts),
-        "source": "observability-e2e", "metadata": metadata,
+        "event_id": str(uuid.uuid4()),
+        "event": name,
+        "user_id": user,
+        "timestamp": stamp(ts),
+        "source": "observability-e2e",
+        "metadata": metadata,
     }
 
 
 def llm_call(user: str, ts: datetime, model: str, rng: random.Random) -> dict[str, Any]:
     low, high = MODELS[model]
     cost = round(rng.uniform(low, high), 6)
-    return base_event("llm.call", user, ts, {
-        "model": model, "prompt_tokens": rng.randint(10, 900),
-        "completion_tokens": rng.randint(1, 400), "cost_usd": cost,
-    })
+    return base_event(
+        "llm.call",
+        user,
+        ts,
+        {
+            "model": model,
+            "prompt_tokens": rng.randint(10, 900),
+            "completion_tokens": rng.randint(1, 400),
+            "cost_usd": cost,
+        },
+    )
 
 
 def invalid(ts: datetime, i: int) -> dict[str, Any]:
@@ -78,9 +89,15 @@ def make_traffic(valid: int, llm: int, bad: int, seed: int = 7) -> Traffic:
             event = base_event(f"custom.obs_{uuid.uuid4().hex[:8]}", user, ts, {"n": i})
             traffic.custom_names.add(event["event"])
         else:
-            event = base_event("assignment.viewed", user, ts, {
-                "assignment_id": f"hw-{i % 7}", "subject": rng.choice(["math", "cs"]),
-            })
+            event = base_event(
+                "assignment.viewed",
+                user,
+                ts,
+                {
+                    "assignment_id": f"hw-{i % 7}",
+                    "subject": rng.choice(["math", "cs"]),
+                },
+            )
         traffic.user_ids.add(user)
         traffic.event_ids.add(event["event_id"])
         events.append(event)

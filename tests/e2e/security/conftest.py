@@ -33,18 +33,22 @@ def launch_api(kafka_bootstrap: str, tmp_path: Path) -> Iterator[ApiLauncher]:
     ) -> tuple[str, ManagedProcess]:
         port = free_port()
         proc = ManagedProcess(
-            name="ingest_api", pid_file=tmp_path / f"api-{port}.pid",
+            name="ingest_api",
+            pid_file=tmp_path / f"api-{port}.pid",
             log_file=tmp_path / f"api-{port}.log",
         )
         proc.spawn(
             [sys.executable, "-m", "ingest_api"],
             env={
-                "PULSE_API_HOST": "127.0.0.1", "PULSE_API_PORT": str(port),
+                "PULSE_API_HOST": "127.0.0.1",
+                "PULSE_API_PORT": str(port),
                 "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                 "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer",
-                "PULSE_EVENTS_TOPIC": f"test.security.{port}", "PULSE_EVENTS_PARTITIONS": "1",
+                "PULSE_EVENTS_TOPIC": f"test.security.{port}",
+                "PULSE_EVENTS_PARTITIONS": "1",
                 "PULSE_API_LOG_LEVEL": "WARNING",
-            } | env,
+            }
+            | env,
             cwd=tmp_path,  # no stray .env
         )
         started.append(proc)

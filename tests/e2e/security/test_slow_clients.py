@@ -45,8 +45,14 @@ def _rest(sock: socket.socket, answer: bytes) -> bytes:
     rest = b""
     while True:
         head, _, body = (answer + rest).partition(b"\r\n\r\n")
-        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), None)
+        length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
+            None,
+        )
         if length is not None and len(body) >= length:
             return rest
         try:

@@ -73,7 +73,8 @@ def test_ping_and_bare_get_answer_ok(clickhouse_endpoint: ClickHouseEndpoint) ->
 
 def test_query_in_url_and_body_are_joined(clickhouse_endpoint: ClickHouseEndpoint) -> None:
     response = httpx.post(
-        f"{clickhouse_endpoint.url}/?query=SELECT+number", content=b"FROM numbers(3) FORMAT CSV",
+        f"{clickhouse_endpoint.url}/?query=SELECT+number",
+        content=b"FROM numbers(3) FORMAT CSV",
         auth=clickhouse_endpoint.auth,
     )
     assert response.text == "0\n1\n2\n"
@@ -99,7 +100,9 @@ def test_response_is_plain_without_enable_http_compression(
     clickhouse_endpoint: ClickHouseEndpoint,
 ) -> None:
     response = httpx.post(
-        clickhouse_endpoint.url, content=b"SELECT 1", headers={"Accept-Encoding": "gzip"},
+        clickhouse_endpoint.url,
+        content=b"SELECT 1",
+        headers={"Accept-Encoding": "gzip"},
         auth=clickhouse_endpoint.auth,
     )
     assert "Content-Encoding" not in response.headers

@@ -79,7 +79,7 @@ def test_external_data_that_is_not_a_column_list_is_refused(
         "SELECT * FROM file('{env}', 'LineAsString')",
         "SELECT * FROM /* /* */ file('{env}', 'LineAsString') /* */ */",
         "SELECT * FROM `file`('{env}', 'LineAsString')",
-        'SELECT * FROM "file"(\'{env}\', \'LineAsString\')',
+        "SELECT * FROM \"file\"('{env}', 'LineAsString')",
         "SELECT * FROM fIlE('{env}', 'LineAsString')",
         "SELECT *\u00a0FROM\u2003file('{env}', 'LineAsString')",
         "SELECT * FROM (SELECT * FROM file('{env}', 'LineAsString'))",

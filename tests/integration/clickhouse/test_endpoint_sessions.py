@@ -57,7 +57,9 @@ def test_concurrent_request_on_a_busy_session_is_session_is_locked(
     try:
         wait_until(lambda: _running(clickhouse_endpoint, marker), 30, "the long query")
         second = httpx.post(
-            clickhouse_endpoint.url, params={"session_id": session}, content=b"SELECT 1",
+            clickhouse_endpoint.url,
+            params={"session_id": session},
+            content=b"SELECT 1",
             auth=clickhouse_endpoint.auth,
         )
         assert second.headers["X-ClickHouse-Exception-Code"] == "373"
@@ -91,7 +93,9 @@ def test_url_settings_and_database_apply_to_one_request_of_a_session(
         content=b"SELECT getSetting('max_threads'), currentDatabase()",
     )
     after = httpx.post(
-        url, params=session, content=b"SELECT getSetting('max_threads') = 3, currentDatabase()",
+        url,
+        params=session,
+        content=b"SELECT getSetting('max_threads') = 3, currentDatabase()",
         auth=clickhouse_endpoint.auth,
     )
     assert tuned.text == f"3\t{database}\n"

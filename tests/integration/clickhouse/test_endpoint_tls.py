@@ -55,8 +55,12 @@ def tls_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int
 def test_https_endpoint_answers_clickhouse_connect(tls_endpoint: tuple[int, Path]) -> None:
     port, cert = tls_endpoint
     client = get_client(
-        host="127.0.0.1", port=port, secure=True, ca_cert=str(cert),
-        username="default", password=endpoint_credentials()["CLICKHOUSE_PASSWORD"],
+        host="127.0.0.1",
+        port=port,
+        secure=True,
+        ca_cert=str(cert),
+        username="default",
+        password=endpoint_credentials()["CLICKHOUSE_PASSWORD"],
     )
     assert client.command("SELECT 40 + 2") == 42
     client.close()

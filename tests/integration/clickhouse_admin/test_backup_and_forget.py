@@ -28,18 +28,47 @@ def database(clickhouse_endpoint: ClickHouseEndpoint) -> Iterator[str]:
     apply_migrations(client, name)
     now = datetime.now(UTC)
     rows = [
-        [uuid.uuid4(), "assignment.viewed", f"user-{i % 3}", now - timedelta(minutes=i), now,
-         "web", "", "math", f"hw-{i % 2}", "{}", "", 0, i]
+        [
+            uuid.uuid4(),
+            "assignment.viewed",
+            f"user-{i % 3}",
+            now - timedelta(minutes=i),
+            now,
+            "web",
+            "",
+            "math",
+            f"hw-{i % 2}",
+            "{}",
+            "",
+            0,
+            i,
+        ]
         for i in range(30)
     ]
     client.insert(
-        f"{name}.events_store", rows,
-        column_names=["event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
-                      "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
-                      "kafka_offset"],
+        f"{name}.events_store",
+        rows,
+        column_names=[
+            "event_id",
+            "event",
+            "user_id",
+            "ts",
+            "received_at",
+            "source",
+            "session_id",
+            "subject",
+            "assignment_id",
+            "metadata",
+            "request_id",
+            "kafka_partition",
+            "kafka_offset",
+        ],
     )
-    client.insert(f"{name}.dau_users", [[now.date(), f"user-{i}"] for i in range(3)],
-                  column_names=["day", "user_id"])
+    client.insert(
+        f"{name}.dau_users",
+        [[now.date(), f"user-{i}"] for i in range(3)],
+        column_names=["day", "user_id"],
+    )
     yield name
     client.command(f"DROP DATABASE IF EXISTS {name}")
 

@@ -28,14 +28,23 @@ pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="Go toolchain
 @pytest.fixture(scope="module")
 def chgo_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     binary = tmp_path_factory.mktemp("chgo") / "chgo"
-    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=CHGO, check=True, timeout=600,
-                   env={**os.environ, "GOFLAGS": "-mod=mod"})
+    subprocess.run(
+        ["go", "build", "-o", str(binary), "."],
+        cwd=CHGO,
+        check=True,
+        timeout=600,
+        env={**os.environ, "GOFLAGS": "-mod=mod"},
+    )
     return binary
 
 
 def _run(
-    binary: Path, endpoint: ClickHouseEndpoint, mode: str, database: str = "default",
-    from_: datetime | None = None, to: datetime | None = None,
+    binary: Path,
+    endpoint: ClickHouseEndpoint,
+    mode: str,
+    database: str = "default",
+    from_: datetime | None = None,
+    to: datetime | None = None,
 ) -> dict[str, Any]:
     """Run the Go program in ``mode``; what it read, as JSON."""
     env = {
@@ -48,8 +57,9 @@ def _run(
         "CHGO_FROM": str(int(from_.timestamp())) if from_ else "0",
         "CHGO_TO": str(int(to.timestamp())) if to else "0",
     }
-    run = subprocess.run([str(binary)], env=env, capture_output=True, text=True, timeout=120,
-                         check=False)
+    run = subprocess.run(
+        [str(binary)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 0, run.stderr
     result: dict[str, Any] = json.loads(run.stdout)
     return result
@@ -63,19 +73,51 @@ def test_clickhouse_go_reads_schema_series_and_tables(
     apply_migrations(client, database)
     start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     rows = [
-        [uuid.uuid4(), "assignment.viewed", f"user-{i % 4}", start + timedelta(seconds=20 * i),
-         start, "web", "", "math" if i % 2 else "cs", "hw-1", '{"k": 1}', "", 0, i]
+        [
+            uuid.uuid4(),
+            "assignment.viewed",
+            f"user-{i % 4}",
+            start + timedelta(seconds=20 * i),
+            start,
+            "web",
+            "",
+            "math" if i % 2 else "cs",
+            "hw-1",
+            '{"k": 1}',
+            "",
+            0,
+            i,
+        ]
         for i in range(12)
     ]
     client.insert(
-        f"{database}.events_store", rows,
-        column_names=["event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
-                      "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
-                      "kafka_offset"],
+        f"{database}.events_store",
+        rows,
+        column_names=[
+            "event_id",
+            "event",
+            "user_id",
+            "ts",
+            "received_at",
+            "source",
+            "session_id",
+            "subject",
+            "assignment_id",
+            "metadata",
+            "request_id",
+            "kafka_partition",
+            "kafka_offset",
+        ],
     )
     try:
-        out = _run(chgo_binary, clickhouse_endpoint, "panels", database,
-                   from_=start, to=start + timedelta(minutes=4))
+        out = _run(
+            chgo_binary,
+            clickhouse_endpoint,
+            "panels",
+            database,
+            from_=start,
+            to=start + timedelta(minutes=4),
+        )
     finally:
         client.command(f"DROP DATABASE IF EXISTS {database}")
 
@@ -98,14 +140,29 @@ def test_clickhouse_go_reads_the_column_types_of_grafana_panels(
     out = _run(chgo_binary, clickhouse_endpoint, "types")
 
     assert out["type_names"] == [
-        "DateTime64(3, 'UTC')", "Date", "Float64", "UInt64", "String",
-        "LowCardinality(String)", "Nullable(String)", "Nullable(String)", "Array(String)",
+        "DateTime64(3, 'UTC')",
+        "Date",
+        "Float64",
+        "UInt64",
+        "String",
+        "LowCardinality(String)",
+        "Nullable(String)",
+        "Nullable(String)",
+        "Array(String)",
         "DateTime('UTC')",
     ]
     assert out["types"] == {
-        "dt64": "2026-11-20T10:00:00.123Z", "dt64_zone": "UTC", "day": "2026-11-20",
-        "f64": 1.5, "u64": "18446744073709551615", "str": "caf\u00e9", "lc": "lc",
-        "ns_null": True, "ns": "x", "arr": ["a", "", "c"], "dt": "2026-11-20T10:00:00Z",
+        "dt64": "2026-11-20T10:00:00.123Z",
+        "dt64_zone": "UTC",
+        "day": "2026-11-20",
+        "f64": 1.5,
+        "u64": "18446744073709551615",
+        "str": "caf\u00e9",
+        "lc": "lc",
+        "ns_null": True,
+        "ns": "x",
+        "arr": ["a", "", "c"],
+        "dt": "2026-11-20T10:00:00Z",
         "dt_zone": "UTC",
     }
     assert out["blocks_rows"] == 25000

@@ -15,13 +15,37 @@ from pulse.settings import SharedSettings
 from tests.stack import ClickHouseEndpoint
 
 CONTRACT_COLUMNS = {
-    "events": {"event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
-               "subject", "assignment_id", "metadata"},
+    "events": {
+        "event_id",
+        "event",
+        "user_id",
+        "ts",
+        "received_at",
+        "source",
+        "session_id",
+        "subject",
+        "assignment_id",
+        "metadata",
+    },
     "dau": {"day", "dau"},
-    "assignment_time": {"user_id", "assignment_id", "subject", "first_ts", "last_ts",
-                        "active_seconds", "submitted"},
-    "llm_usage_daily": {"day", "user_id", "model", "calls", "prompt_tokens",
-                        "completion_tokens", "cost_usd"},
+    "assignment_time": {
+        "user_id",
+        "assignment_id",
+        "subject",
+        "first_ts",
+        "last_ts",
+        "active_seconds",
+        "submitted",
+    },
+    "llm_usage_daily": {
+        "day",
+        "user_id",
+        "model",
+        "calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+    },
     "subject_usage_daily": {"day", "subject", "users", "events"},
 }
 
@@ -96,9 +120,7 @@ def test_a_client_bound_to_a_missing_database_can_create_it(
     )
     client = writer_client(settings=settings)
     assert apply_migrations(client, database)
-    assert client.query("SELECT currentDatabase(), count() FROM dau").result_rows == [
-        (database, 0)
-    ]
+    assert client.query("SELECT currentDatabase(), count() FROM dau").result_rows == [(database, 0)]
 
 
 @pytest.mark.parametrize("retention_days", [None, 30])

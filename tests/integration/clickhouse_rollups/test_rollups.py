@@ -86,14 +86,26 @@ def fact_rows(rng: random.Random, events: int) -> Iterator[tuple[str, tuple[obje
         yield "dau_users", (day, user)
         kind = rng.choice(("llm", "assignment", "assignment", "other"))
         if kind == "llm":
-            yield "llm_calls", (day, user, rng.choice(("gpt", "claude")), event_id,
-                                rng.randrange(1000), rng.randrange(500), rng.random() / 100)
+            yield (
+                "llm_calls",
+                (
+                    day,
+                    user,
+                    rng.choice(("gpt", "claude")),
+                    event_id,
+                    rng.randrange(1000),
+                    rng.randrange(500),
+                    rng.random() / 100,
+                ),
+            )
         elif kind == "assignment":
             subject = rng.choice(("math", "art", ""))
             assignment = f"hw-{rng.randrange(4)}"
             pair_ts = start + timedelta(seconds=rng.randrange(3 * 3600))
-            yield "assignment_events", (user, assignment, pair_ts, event_id, subject,
-                                        int(rng.random() < 0.1))
+            yield (
+                "assignment_events",
+                (user, assignment, pair_ts, event_id, subject, int(rng.random() < 0.1)),
+            )
             if subject:
                 yield "subject_events", (day, subject, user, event_id)
 
@@ -110,8 +122,10 @@ def store(client: Client, db: str, rows: list[tuple[str, tuple[object, ...]]]) -
 
 
 def answers(client: Client, db: str, queries: dict[str, str]) -> dict[str, list[tuple]]:
-    return {name: sorted(client.query(sql.format(db=f"`{db}`")).result_rows, key=repr)
-            for name, sql in queries.items()}
+    return {
+        name: sorted(client.query(sql.format(db=f"`{db}`")).result_rows, key=repr)
+        for name, sql in queries.items()
+    }
 
 
 def test_rollups_refreshed_per_batch_equal_the_answer_from_all_facts(
@@ -122,7 +136,7 @@ def test_rollups_refreshed_per_batch_equal_the_answer_from_all_facts(
     rows += rng.sample(rows, 300)  # redelivered facts
     rng.shuffle(rows)  # any arrival order
     for start in range(0, len(rows), 400):
-        touched = store(client, database, rows[start:start + 400])
+        touched = store(client, database, rows[start : start + 400])
         for statement in refresh_statements(database, touched):
             client.command(statement)
     assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
@@ -176,7 +190,11 @@ def test_touched_keys_come_from_the_fact_rows() -> None:
     touched.add("assignment_events", ("u", "hw", datetime.now(UTC), UUID(int=3), "math", 0))
     touched.add("events_store", ("ignored",))
     assert (touched.days, touched.llm, touched.subjects, touched.pairs) == (
-        {day}, {(day, "u", "gpt")}, {(day, "math")}, {("u", "hw")})
+        {day},
+        {(day, "u", "gpt")},
+        {(day, "math")},
+        {("u", "hw")},
+    )
 
 
 def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
@@ -209,14 +227,25 @@ def test_rolling_dau_from_day_facts_and_edge_events_equals_a_count_over_every_ev
     ]
     events += [("edge", end - timedelta(days=30)), ("late", end + timedelta(hours=2))]
     columns = list(COLUMNS["events_store"])
-    client.insert("events_store", [
-        (uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events
-    ], column_names=columns, database=database)
-    client.insert("dau_users", sorted({(ts.date(), user) for user, ts in events}),
-                  column_names=["day", "user_id"], database=database)
+    client.insert(
+        "events_store",
+        [(uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events],
+        column_names=columns,
+        database=database,
+    )
+    client.insert(
+        "dau_users",
+        sorted({(ts.date(), user) for user, ts in events}),
+        column_names=["day", "user_id"],
+        database=database,
+    )
     sql = rolling_dau_sql("{now:DateTime64(3, 'UTC')}", "{db:Identifier}.")
-    for now in (end, end + timedelta(milliseconds=1), end - timedelta(milliseconds=1),
-                end - timedelta(hours=13, minutes=7, seconds=5, milliseconds=123)):
+    for now in (
+        end,
+        end + timedelta(milliseconds=1),
+        end - timedelta(milliseconds=1),
+        end - timedelta(hours=13, minutes=7, seconds=5, milliseconds=123),
+    ):
         expected = tuple(
             len({user for user, ts in events if now - window <= ts < now})
             for window in (timedelta(hours=24), timedelta(days=7), timedelta(days=30))

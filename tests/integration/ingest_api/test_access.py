@@ -70,8 +70,12 @@ def endpoints(app: FastAPI) -> list[tuple[str, str]]:
 
 def request_of(method: str, path: str, key: str | None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    kwargs: dict[str, Any] = {"method": method, "url": path.replace("{user_id}", "student-42"),
-                              "headers": headers, "params": QUERIES.get(path, {})}
+    kwargs: dict[str, Any] = {
+        "method": method,
+        "url": path.replace("{user_id}", "student-42"),
+        "headers": headers,
+        "params": QUERIES.get(path, {}),
+    }
     if method == "POST":
         kwargs["json"] = viewed()
     return kwargs
@@ -87,12 +91,17 @@ async def api(
     kafka_bootstrap: str, reports_database: tuple[str, str]
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     url, database = reports_database
-    app = create_app(ApiSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, PULSE_API_KEYS=KEYS,
-        CLICKHOUSE_URL=url, CLICKHOUSE_DATABASE=database,
-        PULSE_EVENTS_TOPIC="test.access.events", PULSE_DLQ_TOPIC="test.access.dlq",
-        PULSE_EVENTS_PARTITIONS=1,
-    ))
+    app = create_app(
+        ApiSettings(  # type: ignore[call-arg]
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+            PULSE_API_KEYS=KEYS,
+            CLICKHOUSE_URL=url,
+            CLICKHOUSE_DATABASE=database,
+            PULSE_EVENTS_TOPIC="test.access.events",
+            PULSE_DLQ_TOPIC="test.access.dlq",
+            PULSE_EVENTS_PARTITIONS=1,
+        )
+    )
     async for client in running(app):
         yield app, client
 
@@ -125,8 +134,9 @@ async def test_refusals_say_what_to_change(api: tuple[FastAPI, httpx.AsyncClient
     assert missing.status_code == 401
     assert "Authorization: Bearer" in missing.json()["detail"]
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
-    wrong_role = await client.post("/v1/events", json=viewed(),
-                                   headers={"Authorization": f"Bearer {ANALYST_KEY}"})
+    wrong_role = await client.post(
+        "/v1/events", json=viewed(), headers={"Authorization": f"Bearer {ANALYST_KEY}"}
+    )
     assert wrong_role.status_code == 403
     assert "role admin or producer" in wrong_role.json()["detail"]
 

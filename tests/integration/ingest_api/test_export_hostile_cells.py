@@ -66,7 +66,5 @@ async def test_xlsx_export_is_whole_with_text_cells_only(api: httpx.AsyncClient)
     column = header.index("user_id") + 1
     cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
 
-    assert [c.value for c in cells] == ["'" + u for u in USERS[:5]] + [
-        "ctl\\x07\\x00\\x1bend"
-    ]
+    assert [c.value for c in cells] == ["'" + u for u in USERS[:5]] + ["ctl\\x07\\x00\\x1bend"]
     assert {c.data_type for c in cells} == {"s"}

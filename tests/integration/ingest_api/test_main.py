@@ -81,9 +81,12 @@ def test_served_api_accepts_events_and_logs_json_lines_with_the_request_id(
         return [orjson.loads(line) for line in text.splitlines() if line.startswith("{")]
 
     # The request's log line may reach the file just after the answer: poll with a deadline.
-    lines = eventually(logged, lambda found: any(
-        line["request_id"] == "served-req-1" for line in found
-    ), timeout=15, what="a log line carrying the request id")
+    lines = eventually(
+        logged,
+        lambda found: any(line["request_id"] == "served-req-1" for line in found),
+        timeout=15,
+        what="a log line carrying the request id",
+    )
     ours = [line for line in lines if line["request_id"] == "served-req-1"]
     assert ours, "no log line carries the request id"
     assert {"timestamp", "level", "message", "service"} <= set(ours[0])

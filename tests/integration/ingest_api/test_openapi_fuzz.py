@@ -37,18 +37,26 @@ def api_schema(
     kafka_bootstrap: str, reports_database: tuple[str, str]
 ) -> Iterator[schemathesis.BaseSchema]:
     url, database = reports_database
-    app = create_app(ApiSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, PULSE_API_KEYS=KEYS,
-        CLICKHOUSE_URL=url, CLICKHOUSE_DATABASE=database,
-        PULSE_EVENTS_TOPIC="test.fuzz.events", PULSE_DLQ_TOPIC="test.fuzz.dlq",
-        PULSE_EVENTS_PARTITIONS=1, PULSE_API_RATE_LIMIT_PER_SECOND=1e6,
-        PULSE_API_RATE_LIMIT_BURST=1_000_000,
-    ))
+    app = create_app(
+        ApiSettings(  # type: ignore[call-arg]
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+            PULSE_API_KEYS=KEYS,
+            CLICKHOUSE_URL=url,
+            CLICKHOUSE_DATABASE=database,
+            PULSE_EVENTS_TOPIC="test.fuzz.events",
+            PULSE_DLQ_TOPIC="test.fuzz.dlq",
+            PULSE_EVENTS_PARTITIONS=1,
+            PULSE_API_RATE_LIMIT_PER_SECOND=1e6,
+            PULSE_API_RATE_LIMIT_BURST=1_000_000,
+        )
+    )
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     shutdown_lifespans()
     logger.info(
         "schemathesis: {} cases in {:.0f} s, statuses {}",
-        sum(CASES.values()), sum(SECONDS.values()), dict(sorted(STATUSES.items())),
+        sum(CASES.values()),
+        sum(SECONDS.values()),
+        dict(sorted(STATUSES.items())),
     )
     for label, cases in sorted(CASES.items()):
         logger.info("  {}: {} cases, {:.1f} s", label, cases, SECONDS[label])

@@ -27,9 +27,21 @@ from tests.integration.ingest_api.conftest import (
 pytestmark = pytest.mark.anyio
 
 SECRET = "pseudonymise-test-secret-0123456789abcdef"
-STORE_COLUMNS = ["event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
-                 "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
-                 "kafka_offset"]
+STORE_COLUMNS = [
+    "event_id",
+    "event",
+    "user_id",
+    "ts",
+    "received_at",
+    "source",
+    "session_id",
+    "subject",
+    "assignment_id",
+    "metadata",
+    "request_id",
+    "kafka_partition",
+    "kafka_offset",
+]
 
 
 async def _post_one(settings: ApiSettings, user: str) -> httpx.Response:
@@ -65,9 +77,12 @@ async def test_summary_looks_the_raw_id_up_by_its_pseudonym(
 ) -> None:
     url, database = reports_database
     settings = ApiSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, CLICKHOUSE_URL=url,
-        CLICKHOUSE_DATABASE=database, PULSE_API_KEYS=f"{ADMIN_KEY}:admin",
-        PULSE_PSEUDONYMISE_KEY=SECRET, PULSE_EVENTS_TOPIC=f"test.pseudo.{uuid4().hex[:8]}",
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        CLICKHOUSE_URL=url,
+        CLICKHOUSE_DATABASE=database,
+        PULSE_API_KEYS=f"{ADMIN_KEY}:admin",
+        PULSE_PSEUDONYMISE_KEY=SECRET,
+        PULSE_EVENTS_TOPIC=f"test.pseudo.{uuid4().hex[:8]}",
     )
     stored_as = Pseudonymiser(SecretStr(SECRET))("alice-raw")
     ts = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

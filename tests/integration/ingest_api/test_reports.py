@@ -61,12 +61,27 @@ EVENTS: list[tuple[int, str, str, datetime, str, str]] = [
     (23, "user.login", "roll-d", NOW - timedelta(days=40), "", ""),
     (24, "user.login", "roll-e", NOW + timedelta(hours=2), "", ""),
 ]
-LLM_CALLS = [(4, "tutor-small", 100, 50, 0.125), (5, "tutor-small", 10, 5, 0.25),
-             (6, "tutor-large", 1000, 400, 1.5)]
+LLM_CALLS = [
+    (4, "tutor-small", 100, 50, 0.125),
+    (5, "tutor-small", 10, 5, 0.25),
+    (6, "tutor-large", 1000, 400, 1.5),
+]
 
-STORE_COLUMNS = ["event_id", "event", "user_id", "ts", "received_at", "source", "session_id",
-                 "subject", "assignment_id", "metadata", "request_id", "kafka_partition",
-                 "kafka_offset"]
+STORE_COLUMNS = [
+    "event_id",
+    "event",
+    "user_id",
+    "ts",
+    "received_at",
+    "source",
+    "session_id",
+    "subject",
+    "assignment_id",
+    "metadata",
+    "request_id",
+    "kafka_partition",
+    "kafka_offset",
+]
 
 BULK_SQL = f"""
 INSERT INTO events_store ({", ".join(STORE_COLUMNS)})
@@ -78,11 +93,25 @@ FROM numbers({BULK_ROWS})
 """
 
 
-def _store_row(n: int, event: str, user: str, ts: datetime, subject: str, assignment: str
-               ) -> list[Any]:
+def _store_row(
+    n: int, event: str, user: str, ts: datetime, subject: str, assignment: str
+) -> list[Any]:
     metadata = f'{{"subject": "{subject}"}}' if subject else "{}"
-    return [eid(n), event, user, ts, ts + timedelta(seconds=1), "web", f"s-{user}", subject,
-            assignment, metadata, f"r-{n}", 0, n]
+    return [
+        eid(n),
+        event,
+        user,
+        ts,
+        ts + timedelta(seconds=1),
+        "web",
+        f"s-{user}",
+        subject,
+        assignment,
+        metadata,
+        f"r-{n}",
+        0,
+        n,
+    ]
 
 
 def _seed(client: Any) -> None:
@@ -90,20 +119,35 @@ def _seed(client: Any) -> None:
     client.insert("events_store", store + store[:1], column_names=STORE_COLUMNS)  # e1 twice
     days = sorted({(ts.date(), user) for _, _, user, ts, _, _ in EVENTS})
     client.insert("dau_users", days + days[:1], column_names=["day", "user_id"])
-    client.insert("subject_events", [[ts.date(), s, u, eid(n)] for n, _, u, ts, s, _ in EVENTS
-                                     if s], column_names=["day", "subject", "user_id", "event_id"])
+    client.insert(
+        "subject_events",
+        [[ts.date(), s, u, eid(n)] for n, _, u, ts, s, _ in EVENTS if s],
+        column_names=["day", "subject", "user_id", "event_id"],
+    )
     client.insert(
         "assignment_events",
-        [[u, a, ts, eid(n), s, int(e == "assignment.submitted")] for n, e, u, ts, s, a in EVENTS
-         if a],
+        [
+            [u, a, ts, eid(n), s, int(e == "assignment.submitted")]
+            for n, e, u, ts, s, a in EVENTS
+            if a
+        ],
         column_names=["user_id", "assignment_id", "ts", "event_id", "subject", "submitted"],
     )
     client.insert(
         "llm_calls",
-        [[at("2025-01-08 00:00:00").date(), "alice", model, eid(n), p, c, cost]
-         for n, model, p, c, cost in LLM_CALLS],
-        column_names=["day", "user_id", "model", "event_id", "prompt_token_count",
-                      "completion_token_count", "call_cost_usd"],
+        [
+            [at("2025-01-08 00:00:00").date(), "alice", model, eid(n), p, c, cost]
+            for n, model, p, c, cost in LLM_CALLS
+        ],
+        column_names=[
+            "day",
+            "user_id",
+            "model",
+            "event_id",
+            "prompt_token_count",
+            "completion_token_count",
+            "call_cost_usd",
+        ],
     )
     client.command(BULK_SQL)
     # The contract views read rollups the worker keeps; facts written directly need a rebuild.
@@ -157,11 +201,15 @@ async def test_dau_lists_every_day_of_the_range_with_zero_on_idle_days(
 ) -> None:
     response = await api.get("/v1/reports/dau", params={"from": "2025-01-05", "to": "2025-01-09"})
     assert response.status_code == 200
-    assert response.json() == {"days": [
-        {"date": "2025-01-05", "dau": 0}, {"date": "2025-01-06", "dau": 2},
-        {"date": "2025-01-07", "dau": 1}, {"date": "2025-01-08", "dau": 2},
-        {"date": "2025-01-09", "dau": 0},
-    ]}
+    assert response.json() == {
+        "days": [
+            {"date": "2025-01-05", "dau": 0},
+            {"date": "2025-01-06", "dau": 2},
+            {"date": "2025-01-07", "dau": 1},
+            {"date": "2025-01-08", "dau": 2},
+            {"date": "2025-01-09", "dau": 0},
+        ]
+    }
 
 
 async def test_dau_with_from_after_to_is_422_naming_the_fix(api: httpx.AsyncClient) -> None:
@@ -194,18 +242,36 @@ async def test_user_summary_gives_activity_assignment_time_and_llm_cost(
     assert (body["events"], body["active_days"]) == (6, 2)
     assert body["first_seen"] == ALICE
     assert body["last_seen"] == "2025-01-08T14:10:00Z"
-    assert body["assignments"] == [{
-        "assignment_id": "hw-1", "subject": "math", "first_ts": ALICE,
-        "last_ts": "2025-01-06T09:30:00Z", "active_seconds": 420.0, "submitted": True,
-    }]
+    assert body["assignments"] == [
+        {
+            "assignment_id": "hw-1",
+            "subject": "math",
+            "first_ts": ALICE,
+            "last_ts": "2025-01-06T09:30:00Z",
+            "active_seconds": 420.0,
+            "submitted": True,
+        }
+    ]
     assert body["llm"]["by_model"] == {
-        "tutor-large": {"calls": 1, "prompt_tokens": 1000, "completion_tokens": 400,
-                        "cost_usd": 1.5},
-        "tutor-small": {"calls": 2, "prompt_tokens": 110, "completion_tokens": 55,
-                        "cost_usd": 0.375},
+        "tutor-large": {
+            "calls": 1,
+            "prompt_tokens": 1000,
+            "completion_tokens": 400,
+            "cost_usd": 1.5,
+        },
+        "tutor-small": {
+            "calls": 2,
+            "prompt_tokens": 110,
+            "completion_tokens": 55,
+            "cost_usd": 0.375,
+        },
     }
-    assert body["llm"]["total"] == {"calls": 3, "prompt_tokens": 1110, "completion_tokens": 455,
-                                    "cost_usd": 1.875}
+    assert body["llm"]["total"] == {
+        "calls": 3,
+        "prompt_tokens": 1110,
+        "completion_tokens": 455,
+        "cost_usd": 1.875,
+    }
 
 
 async def test_summary_of_an_unknown_user_is_404(api: httpx.AsyncClient) -> None:
@@ -216,10 +282,12 @@ async def test_summary_of_an_unknown_user_is_404(api: httpx.AsyncClient) -> None
 
 async def test_top_subjects_rank_by_events_with_distinct_users(api: httpx.AsyncClient) -> None:
     response = await api.get("/v1/reports/subjects/top", params=WEEK)
-    assert response.json() == {"subjects": [
-        {"subject": "math", "events": 4, "users": 2},
-        {"subject": "physics", "events": 1, "users": 1},
-    ]}
+    assert response.json() == {
+        "subjects": [
+            {"subject": "math", "events": 4, "users": 2},
+            {"subject": "physics", "events": 1, "users": 1},
+        ]
+    }
     top1 = await api.get("/v1/reports/subjects/top", params=WEEK | {"limit": 1})
     assert [s["subject"] for s in top1.json()["subjects"]] == ["math"]
 
@@ -232,7 +300,9 @@ async def test_heatmap_counts_events_by_iso_weekday_and_utc_hour(api: httpx.Asyn
     assert everyone["total"] == 9
     alice = (await api.get("/v1/reports/heatmap", params=WEEK | {"user_id": "alice"})).json()
     assert {(c["weekday"], c["hour"]): c["events"] for c in alice["cells"] if c["events"]} == {
-        (1, 9): 3, (3, 14): 3}
+        (1, 9): 3,
+        (3, 14): 3,
+    }
 
 
 async def test_reports_need_an_analyst_or_admin_key(api: httpx.AsyncClient) -> None:
@@ -267,12 +337,16 @@ async def test_csv_export_has_the_week_s_events_in_time_order(api: httpx.AsyncCl
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == (
-        'attachment; filename="events_2025-01-06_2025-01-08.csv"')
+        'attachment; filename="events_2025-01-06_2025-01-08.csv"'
+    )
     rows = _csv_rows(response.content)
     assert [r["event_id"] for r in rows] == [str(eid(n)) for n in (1, 2, 3, 7, 8, 4, 5, 6, 9)]
     assert rows[0]["timestamp"] == "2025-01-06 09:15:00.000Z"
     assert (rows[0]["user_id"], rows[0]["subject"], rows[0]["metadata"]) == (
-        "alice", "math", '{"subject": "math"}')
+        "alice",
+        "math",
+        '{"subject": "math"}',
+    )
 
 
 async def test_export_filters_by_event_name_and_user(api: httpx.AsyncClient) -> None:
@@ -283,8 +357,9 @@ async def test_export_filters_by_event_name_and_user(api: httpx.AsyncClient) -> 
 
 
 async def test_parquet_and_xlsx_exports_hold_the_same_rows_as_csv(api: httpx.AsyncClient) -> None:
-    as_csv = _csv_rows((await api.get("/v1/reports/events", params=WEEK | {"format": "csv"}))
-                       .content)
+    as_csv = _csv_rows(
+        (await api.get("/v1/reports/events", params=WEEK | {"format": "csv"})).content
+    )
     parquet = await api.get("/v1/reports/events", params=WEEK | {"format": "parquet"})
     assert parquet.headers["content-type"] == "application/vnd.apache.parquet"
     table = pq.read_table(io.BytesIO(parquet.content)).to_pylist()
@@ -325,12 +400,20 @@ async def _asgi_get(app: FastAPI, path: str, query: str) -> tuple[int, list[byte
         elif message["type"] == "http.response.body" and message.get("body"):
             chunks.append(message["body"])
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
-             "query_string": query.encode(), "client": ("127.0.0.1", 1),
-             "server": ("pulse.test", 80),
-             "headers": [(b"host", b"pulse.test"),
-                         (b"authorization", f"Bearer {ANALYST_KEY}".encode())]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "client": ("127.0.0.1", 1),
+        "server": ("pulse.test", 80),
+        "headers": [(b"host", b"pulse.test"), (b"authorization", f"Bearer {ANALYST_KEY}".encode())],
+    }
     await app(scope, receive, send)
     return status, chunks
 
@@ -343,7 +426,8 @@ async def _forever() -> None:
 
 async def test_large_csv_export_streams_in_several_chunks(app: FastAPI) -> None:
     status, chunks = await _asgi_get(
-        app, "/v1/reports/events", "format=csv&from=2025-02-01&to=2025-02-01")
+        app, "/v1/reports/events", "format=csv&from=2025-02-01&to=2025-02-01"
+    )
     assert status == 200
     assert len(chunks) >= 3
     assert max(len(c) for c in chunks) < sum(len(c) for c in chunks) / 2
@@ -352,7 +436,8 @@ async def test_large_csv_export_streams_in_several_chunks(app: FastAPI) -> None:
 
 async def test_large_parquet_export_streams_row_groups(app: FastAPI) -> None:
     status, chunks = await _asgi_get(
-        app, "/v1/reports/events", "format=parquet&from=2025-02-01&to=2025-02-01")
+        app, "/v1/reports/events", "format=parquet&from=2025-02-01&to=2025-02-01"
+    )
     assert status == 200
     assert len(chunks) >= 3
     parquet = pq.ParquetFile(io.BytesIO(b"".join(chunks)))
@@ -362,9 +447,18 @@ async def test_large_parquet_export_streams_row_groups(app: FastAPI) -> None:
 
 async def test_openapi_documents_every_report(app: FastAPI) -> None:
     paths = app.openapi()["paths"]
-    for path in ("/v1/reports/dau", "/v1/reports/dau/rolling", "/v1/reports/subjects/top",
-                 "/v1/reports/heatmap", "/v1/reports/events", "/v1/users/{user_id}/summary"):
+    for path in (
+        "/v1/reports/dau",
+        "/v1/reports/dau/rolling",
+        "/v1/reports/subjects/top",
+        "/v1/reports/heatmap",
+        "/v1/reports/events",
+        "/v1/users/{user_id}/summary",
+    ):
         assert "200" in paths[path]["get"]["responses"], path
     export = paths["/v1/reports/events"]["get"]["responses"]["200"]["content"]
-    assert set(export) == {"text/csv; charset=utf-8", "application/vnd.apache.parquet",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    assert set(export) == {
+        "text/csv; charset=utf-8",
+        "application/vnd.apache.parquet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }

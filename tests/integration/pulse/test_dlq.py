@@ -36,8 +36,12 @@ class Topics:
     dlq: str
 
     def env(self) -> dict[str, str]:
-        return {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "PULSE_EVENTS_TOPIC": self.events,
-                "PULSE_DLQ_TOPIC": self.dlq, "COLUMNS": "200"}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "PULSE_EVENTS_TOPIC": self.events,
+            "PULSE_DLQ_TOPIC": self.dlq,
+            "COLUMNS": "200",
+        }
 
 
 @pytest.fixture
@@ -51,9 +55,12 @@ def topics(kafka_bootstrap: str) -> Iterator[Topics]:
 def dead_letter_headers(reason: str, error: str, offset: int) -> list[tuple[str, bytes]]:
     """The headers ``stream_processors.dlq.dead_letter_headers`` writes."""
     return [
-        ("error", error.encode()), ("reason", reason.encode()),
-        ("source_topic", b"pulse.events.v1"), ("source_partition", b"2"),
-        ("source_offset", str(offset).encode()), ("request_id", f"req-{offset}".encode()),
+        ("error", error.encode()),
+        ("reason", reason.encode()),
+        ("source_topic", b"pulse.events.v1"),
+        ("source_partition", b"2"),
+        ("source_offset", str(offset).encode()),
+        ("request_id", f"req-{offset}".encode()),
     ]
 
 
@@ -61,21 +68,25 @@ def put_dead_letters(
     bootstrap: str, topic: str, letters: list[tuple[bytes, str, str]], key: bytes = b"student-1"
 ) -> None:
     """Produce ``(value, reason, error)`` dead letters, keyed like the worker's (user_id)."""
+
     async def produce() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         try:
             for i, (value, reason, error) in enumerate(letters):
-                await producer.send_and_wait(topic, value, key=key,
-                                             headers=dead_letter_headers(reason, error, 100 + i))
+                await producer.send_and_wait(
+                    topic, value, key=key, headers=dead_letter_headers(reason, error, 100 + i)
+                )
         finally:
             await producer.stop()
+
     asyncio.run(produce())
 
 
 def read_all(bootstrap: str, topic: str) -> list[Any]:
     async def read() -> list[Any]:
         return [r async for r in scan(bootstrap, topic)]
+
     return asyncio.run(read())
 
 
@@ -104,12 +115,20 @@ def test_list_counts_per_reason_and_shows_the_newest(topics: Topics) -> None:
     put_dead_letters(topics.bootstrap, topics.dlq, mixed_letters())
     doc = orjson.loads(pulse(topics, "dlq", "list", "--json").stdout)
     assert doc["total"] == 4
-    assert doc["by_reason"] == {"not_json": 1, "clickhouse_rejected": 1, "invalid_record": 1,
-                                "schema_version": 1}
+    assert doc["by_reason"] == {
+        "not_json": 1,
+        "clickhouse_rejected": 1,
+        "invalid_record": 1,
+        "schema_version": 1,
+    }
     assert [e["dlq"] for e in doc["newest"]] == ["0@3", "0@2", "0@1", "0@0"]
     assert doc["newest"][3] | {"time": None} == {
-        "dlq": "0@0", "time": None, "reason": "not_json", "source": "2@100",
-        "error": "value is not JSON: unexpected character", "request_id": "req-100",
+        "dlq": "0@0",
+        "time": None,
+        "reason": "not_json",
+        "source": "2@100",
+        "error": "value is not JSON: unexpected character",
+        "request_id": "req-100",
     }
     only = orjson.loads(pulse(topics, "dlq", "list", "--json", "--reason", "not_json").stdout)
     assert only["total"] == 1 and [e["dlq"] for e in only["newest"]] == ["0@0"]
@@ -160,9 +179,14 @@ def test_replay_sends_the_fixed_letter_once_even_when_run_twice(topics: Topics) 
 def test_replay_by_reason_or_offset_picks_only_those(topics: Topics) -> None:
     fixed_a = orjson.dumps(record("user.login"))
     fixed_b = orjson.dumps(record("user.logout"))
-    put_dead_letters(topics.bootstrap, topics.dlq, [
-        (fixed_a, "clickhouse_rejected", "timeout"), (fixed_b, "invalid_record", "was bad"),
-    ])
+    put_dead_letters(
+        topics.bootstrap,
+        topics.dlq,
+        [
+            (fixed_a, "clickhouse_rejected", "timeout"),
+            (fixed_b, "invalid_record", "was bad"),
+        ],
+    )
     out = pulse(topics, "dlq", "replay", "--reason", "invalid_record").stdout
     assert "replayed 1" in out
     assert [m.value for m in read_all(topics.bootstrap, topics.events)] == [fixed_b]
@@ -178,8 +202,13 @@ def test_bad_offset_is_a_usage_error(topics: Topics) -> None:
 
 
 def test_pulse_cli_offers_the_dlq_commands() -> None:
-    out = subprocess.run([sys.executable, "-m", "pulse.cli", "dlq", "--help"], check=True,
-                         capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pulse.cli", "dlq", "--help"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert "list" in out and "show" in out and "replay" in out
 
 
@@ -189,6 +218,7 @@ def test_a_dlq_trimmed_by_retention_lists_what_is_left(topics: Topics) -> None:
     async def trim() -> None:
         async with admin_client(topics.bootstrap, 10) as admin:
             await admin.delete_records({TopicPartition(topics.dlq, 0): RecordsToDelete(2)})
+
     asyncio.run(trim())
     doc = orjson.loads(pulse(topics, "dlq", "list", "--json").stdout)
     assert [e["dlq"] for e in doc["newest"]] == ["0@3", "0@2"]

@@ -19,23 +19,35 @@ from tests.polling import eventually
 
 
 def stored(pipeline: Pipeline, event_id: str) -> int:
-    return int(scalar(pipeline.client(),
-                      "SELECT count() FROM events WHERE event_id = {id:UUID}", id=event_id))
+    return int(
+        scalar(
+            pipeline.client(), "SELECT count() FROM events WHERE event_id = {id:UUID}", id=event_id
+        )
+    )
 
 
 def test_replayed_events_land_once_in_clickhouse(pipeline: Pipeline, worker: Worker) -> None:
     user = f"u-{uuid4().hex[:8]}"
     kept = record("user.login", user)
     send_records(pipeline, [kept])
-    eventually(lambda: worker.alive() and stored(pipeline, kept["event_id"]), lambda n: n == 1,
-               timeout=90, what="first event stored")
+    eventually(
+        lambda: worker.alive() and stored(pipeline, kept["event_id"]),
+        lambda n: n == 1,
+        timeout=90,
+        what="first event stored",
+    )
     refused = record("assignment.viewed", user, metadata={"assignment_id": "a1", "subject": "m"})
     still_bad = record("assignment.viewed", user, metadata={"subject": "m"})
-    put_dead_letters(pipeline.bootstrap, pipeline.dlq_topic, [
-        (orjson.dumps(kept), "clickhouse_rejected", "Code: 241. MEMORY_LIMIT_EXCEEDED"),
-        (orjson.dumps(refused), "clickhouse_rejected", "Code: 241. MEMORY_LIMIT_EXCEEDED"),
-        (orjson.dumps(still_bad), "invalid_record", "metadata.assignment_id: field required"),
-    ], key=user.encode())
+    put_dead_letters(
+        pipeline.bootstrap,
+        pipeline.dlq_topic,
+        [
+            (orjson.dumps(kept), "clickhouse_rejected", "Code: 241. MEMORY_LIMIT_EXCEEDED"),
+            (orjson.dumps(refused), "clickhouse_rejected", "Code: 241. MEMORY_LIMIT_EXCEEDED"),
+            (orjson.dumps(still_bad), "invalid_record", "metadata.assignment_id: field required"),
+        ],
+        key=user.encode(),
+    )
     topics = Topics(pipeline.bootstrap, pipeline.topic, pipeline.dlq_topic)
 
     first = pulse(topics, "dlq", "replay").stdout
@@ -45,8 +57,12 @@ def test_replayed_events_land_once_in_clickhouse(pipeline: Pipeline, worker: Wor
 
     last = record("user.logout", user)  # same key, same partition: stored after the replays
     send_records(pipeline, [last])
-    eventually(lambda: worker.alive() and stored(pipeline, last["event_id"]), lambda n: n == 1,
-               timeout=90, what="event after the replays stored")
+    eventually(
+        lambda: worker.alive() and stored(pipeline, last["event_id"]),
+        lambda n: n == 1,
+        timeout=90,
+        what="event after the replays stored",
+    )
     assert stored(pipeline, refused["event_id"]) == 1
     assert stored(pipeline, kept["event_id"]) == 1  # re-sent, stored once: same event_id
     assert stored(pipeline, still_bad["event_id"]) == 0

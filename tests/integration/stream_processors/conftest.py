@@ -41,7 +41,8 @@ class Pipeline:
 
     def shared(self) -> SharedSettings:
         return SharedSettings(  # type: ignore[call-arg]
-            KAFKA_BOOTSTRAP_SERVERS=self.bootstrap, CLICKHOUSE_URL=self.clickhouse_url,
+            KAFKA_BOOTSTRAP_SERVERS=self.bootstrap,
+            CLICKHOUSE_URL=self.clickhouse_url,
             CLICKHOUSE_DATABASE=self.database,
         )
 
@@ -71,18 +72,25 @@ class Worker:
     def env(self) -> dict[str, str]:
         p = self.pipeline
         return {
-            "KAFKA_BOOTSTRAP_SERVERS": p.bootstrap, "CLICKHOUSE_URL": p.clickhouse_url,
-            "CLICKHOUSE_DATABASE": p.database, "PULSE_EVENTS_TOPIC": p.topic,
-            "PULSE_DLQ_TOPIC": p.dlq_topic, "PULSE_EVENTS_PARTITIONS": str(PARTITIONS),
-            "PULSE_WORKER_APP_ID": p.app_id, "PULSE_WORKER_PORT": str(self.port),
-            "PULSE_DATA_DIR": str(p.data_dir / self.name), "PULSE_SINK_MAX_SECONDS": "0.5",
-            "PULSE_SINK_MAX_ROWS": "500", "PULSE_LAG_INTERVAL": "1",
+            "KAFKA_BOOTSTRAP_SERVERS": p.bootstrap,
+            "CLICKHOUSE_URL": p.clickhouse_url,
+            "CLICKHOUSE_DATABASE": p.database,
+            "PULSE_EVENTS_TOPIC": p.topic,
+            "PULSE_DLQ_TOPIC": p.dlq_topic,
+            "PULSE_EVENTS_PARTITIONS": str(PARTITIONS),
+            "PULSE_WORKER_APP_ID": p.app_id,
+            "PULSE_WORKER_PORT": str(self.port),
+            "PULSE_DATA_DIR": str(p.data_dir / self.name),
+            "PULSE_SINK_MAX_SECONDS": "0.5",
+            "PULSE_SINK_MAX_ROWS": "500",
+            "PULSE_LAG_INTERVAL": "1",
             "PULSE_WORKER_SESSION_TIMEOUT": "10",
         }
 
     def start(self) -> Worker:
         self.process.spawn(
-            [sys.executable, "-m", "stream_processors"], env=self.env(),
+            [sys.executable, "-m", "stream_processors"],
+            env=self.env(),
             cwd=self.pipeline.data_dir,
         )
         return self
@@ -101,15 +109,19 @@ class Worker:
 
 @pytest.fixture(scope="module")
 def pipeline(
-    kafka_bootstrap: str, clickhouse_endpoint: ClickHouseEndpoint,
+    kafka_bootstrap: str,
+    clickhouse_endpoint: ClickHouseEndpoint,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Pipeline:
     """Fresh topics, a fresh migrated database and a fresh consumer group for a test module."""
     tag = uuid4().hex[:10]
     p = Pipeline(
-        bootstrap=kafka_bootstrap, clickhouse_url=clickhouse_endpoint.url,
-        database=f"pulse_test_{tag}", topic=f"test.events.{tag}",
-        dlq_topic=f"test.events.{tag}.dlq", app_id=f"pulse-test-{tag}",
+        bootstrap=kafka_bootstrap,
+        clickhouse_url=clickhouse_endpoint.url,
+        database=f"pulse_test_{tag}",
+        topic=f"test.events.{tag}",
+        dlq_topic=f"test.events.{tag}.dlq",
+        app_id=f"pulse-test-{tag}",
         data_dir=tmp_path_factory.mktemp(f"pipeline-{tag}"),
     )
     asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
@@ -126,26 +138,40 @@ def worker(pipeline: Pipeline) -> Iterator[Worker]:
 
 
 def record(
-    event: str = "user.login", user_id: str = "student-1", ts: datetime | None = None,
-    metadata: Mapping[str, Any] | None = None, event_id: str | None = None,
+    event: str = "user.login",
+    user_id: str = "student-1",
+    ts: datetime | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    event_id: str | None = None,
     session_id: str = "s-1",
 ) -> dict[str, Any]:
     """An EventRecord as the ingest API puts it on Kafka."""
     now = datetime.now(UTC)
     return {
-        "v": 1, "event_id": event_id or str(uuid4()), "event": event, "user_id": user_id,
+        "v": 1,
+        "event_id": event_id or str(uuid4()),
+        "event": event,
+        "user_id": user_id,
         "timestamp": (ts or now).isoformat(timespec="milliseconds"),
-        "received_at": now.isoformat(timespec="milliseconds"), "source": "web",
-        "session_id": session_id, "metadata": dict(metadata or {}), "request_id": uuid4().hex,
+        "received_at": now.isoformat(timespec="milliseconds"),
+        "source": "web",
+        "session_id": session_id,
+        "metadata": dict(metadata or {}),
+        "request_id": uuid4().hex,
     }
 
 
 async def _produce(
-    bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes, str]],
-    transactional: bool, abort: bool,
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[tuple[bytes | None, bytes, str]],
+    transactional: bool,
+    abort: bool,
 ) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
         transactional_id=f"test-{uuid4().hex}" if transactional else None,
     )
     await producer.start()
@@ -163,7 +189,9 @@ async def _produce(
 
 
 def send_records(
-    pipeline: Pipeline, records: Iterable[Mapping[str, Any]], transactional: bool = True,
+    pipeline: Pipeline,
+    records: Iterable[Mapping[str, Any]],
+    transactional: bool = True,
     abort: bool = False,
 ) -> None:
     """Publish records like the ingest API: JSON, key user_id, request_id header."""

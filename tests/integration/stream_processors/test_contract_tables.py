@@ -25,18 +25,26 @@ def traffic(rng: random.Random) -> list[dict[str, Any]]:
     for n in range(300):
         user = f"student-{rng.randrange(8)}"
         historical = rng.random() < 0.15
-        ts = now - timedelta(days=rng.randrange(3, 25) if historical else 0,
-                             seconds=rng.randrange(0, 6 * 3600), milliseconds=rng.randrange(1000))
+        ts = now - timedelta(
+            days=rng.randrange(3, 25) if historical else 0,
+            seconds=rng.randrange(0, 6 * 3600),
+            milliseconds=rng.randrange(1000),
+        )
         kind = rng.random()
         if kind < 0.55:
             name = rng.choice(["viewed", "started", "heartbeat", "heartbeat", "submitted"])
-            meta: dict[str, Any] = {"assignment_id": f"hw-{rng.randrange(4)}",
-                                    "subject": rng.choice(SUBJECTS)}
+            meta: dict[str, Any] = {
+                "assignment_id": f"hw-{rng.randrange(4)}",
+                "subject": rng.choice(SUBJECTS),
+            }
             events.append(record(f"assignment.{name}", user, ts, meta))
         elif kind < 0.8:
-            meta = {"model": rng.choice(MODELS), "prompt_tokens": rng.randrange(2000),
-                    "completion_tokens": rng.randrange(800),
-                    "cost_usd": round(rng.random() / 100, 9)}
+            meta = {
+                "model": rng.choice(MODELS),
+                "prompt_tokens": rng.randrange(2000),
+                "completion_tokens": rng.randrange(800),
+                "cost_usd": round(rng.random() / 100, 9),
+            }
             events.append(record("llm.call", user, ts, meta))
         elif kind < 0.9:
             events.append(record("quiz.answered", user, ts, {"subject": rng.choice(SUBJECTS)}))
@@ -70,9 +78,13 @@ def oracle(pipeline: Pipeline, workers: list[Worker]) -> Oracle:
     oracle = Oracle.from_events(events + resent)
     client = pipeline.client()
     eventually(
-        lambda: all(w.alive() for w in workers)
-        and client.query("SELECT count() FROM events").result_rows[0][0],
-        lambda n: n >= oracle.event_count, timeout=120, what="every event stored",
+        lambda: (
+            all(w.alive() for w in workers)
+            and client.query("SELECT count() FROM events").result_rows[0][0]
+        ),
+        lambda n: n >= oracle.event_count,
+        timeout=120,
+        what="every event stored",
     )
     return oracle
 
@@ -81,11 +93,14 @@ def _rows(pipeline: Pipeline, table: str) -> list[dict[str, Any]]:
     return list(pipeline.client().query(f"SELECT * FROM {table}").named_results())
 
 
-@pytest.mark.parametrize("table", ["dau", "assignment_time", "llm_usage_daily",
-                                   "subject_usage_daily"])
+@pytest.mark.parametrize(
+    "table", ["dau", "assignment_time", "llm_usage_daily", "subject_usage_daily"]
+)
 def test_table_equals_the_oracle(pipeline: Pipeline, oracle: Oracle, table: str) -> None:
     diff = eventually(
-        lambda: diff_table(oracle, table, _rows(pipeline, table)), lambda d: d.ok, timeout=60,
+        lambda: diff_table(oracle, table, _rows(pipeline, table)),
+        lambda d: d.ok,
+        timeout=60,
         what=f"{table} equal to the oracle",
     )
     assert_matches(diff)
@@ -107,6 +122,9 @@ def _metrics_text(worker: Worker) -> str:
 
 def test_both_workers_of_the_group_consume_partitions(workers: list[Worker]) -> None:
     for w in workers:
-        metrics = eventually(lambda w=w: _metrics_text(w), lambda t: "kafka_consumer_lag{" in t,
-                             what=f"{w.name} lag gauge")
+        metrics = eventually(
+            lambda w=w: _metrics_text(w),
+            lambda t: "kafka_consumer_lag{" in t,
+            what=f"{w.name} lag gauge",
+        )
         assert "kafka_consumer_lag{" in metrics

@@ -16,17 +16,18 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_duplicates_nothing(
     now = datetime.now(UTC)
     meta = {"model": "tutor-1", "prompt_tokens": 2, "completion_tokens": 1, "cost_usd": 0.001}
     records = [
-        record("llm.call", f"u-{i % 50}", now - timedelta(seconds=i), meta)
-        for i in range(EVENTS)
+        record("llm.call", f"u-{i % 50}", now - timedelta(seconds=i), meta) for i in range(EVENTS)
     ]
     for start in range(0, EVENTS, 1000):
-        send_records(pipeline, records[start:start + 1000])
+        send_records(pipeline, records[start : start + 1000])
     client = pipeline.client()
     first = pipeline.worker("first").start()
     try:
         eventually(
             lambda: first.alive() and scalar(client, "SELECT count() FROM events_store"),
-            lambda n: n > 0, timeout=90, what="the first batches stored",
+            lambda n: n > 0,
+            timeout=90,
+            what="the first batches stored",
         )
         first.process.kill()
     finally:
@@ -38,13 +39,16 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_duplicates_nothing(
     try:
         eventually(
             lambda: second.alive() and scalar(client, "SELECT count() FROM events"),
-            lambda n: n >= EVENTS, timeout=180, what=f"all {EVENTS} events stored",
+            lambda n: n >= EVENTS,
+            timeout=180,
+            what=f"all {EVENTS} events stored",
         )
         assert scalar(client, "SELECT count() FROM events") == EVENTS
         assert scalar(client, "SELECT uniqExact(event_id) FROM events") == EVENTS
         eventually(
             lambda: scalar(client, "SELECT sum(calls) FROM llm_usage_daily"),
-            lambda n: n == EVENTS, what="every call counted once",
+            lambda n: n == EVENTS,
+            what="every call counted once",
         )
         assert scalar(client, "SELECT count() FROM dau_users FINAL") == len(
             {(r["user_id"], r["timestamp"][:10]) for r in records}

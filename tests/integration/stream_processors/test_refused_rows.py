@@ -39,14 +39,18 @@ TOO_MANY_TOKENS = 5_000_000_000
 
 @pytest.fixture(scope="module")
 def pipeline(
-    kafka_bootstrap: str, clickhouse_endpoint: ClickHouseEndpoint,
+    kafka_bootstrap: str,
+    clickhouse_endpoint: ClickHouseEndpoint,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Pipeline:
     tag = uuid4().hex[:10]
     p = Pipeline(
-        bootstrap=kafka_bootstrap, clickhouse_url=clickhouse_endpoint.url,
-        database=f"pulse_test_{tag}", topic=f"test.events.{tag}",
-        dlq_topic=f"test.events.{tag}.dlq", app_id=f"pulse-test-{tag}",
+        bootstrap=kafka_bootstrap,
+        clickhouse_url=clickhouse_endpoint.url,
+        database=f"pulse_test_{tag}",
+        topic=f"test.events.{tag}",
+        dlq_topic=f"test.events.{tag}.dlq",
+        app_id=f"pulse-test-{tag}",
         data_dir=tmp_path_factory.mktemp(f"pipeline-{tag}"),
     )
     asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
@@ -64,7 +68,9 @@ def worker(pipeline: Pipeline) -> Iterator[Worker]:
 
 async def _dead_letter_of(pipeline: Pipeline, event_id: str) -> ConsumerRecord:
     consumer = AIOKafkaConsumer(
-        pipeline.dlq_topic, bootstrap_servers=pipeline.bootstrap, auto_offset_reset="earliest",
+        pipeline.dlq_topic,
+        bootstrap_servers=pipeline.bootstrap,
+        auto_offset_reset="earliest",
         group_id=None,
     )
     await consumer.start()
@@ -86,10 +92,13 @@ def dead_letter_of(pipeline: Pipeline, event_id: str) -> dict[str, bytes]:
 
 def dead_letters(pipeline: Pipeline) -> list[ConsumerRecord]:
     """Every dead letter of the module so far."""
+
     async def read() -> list[ConsumerRecord]:
         consumer = AIOKafkaConsumer(
-            pipeline.dlq_topic, bootstrap_servers=pipeline.bootstrap,
-            auto_offset_reset="earliest", group_id=None,
+            pipeline.dlq_topic,
+            bootstrap_servers=pipeline.bootstrap,
+            auto_offset_reset="earliest",
+            group_id=None,
         )
         await consumer.start()
         try:
@@ -97,20 +106,26 @@ def dead_letters(pipeline: Pipeline) -> list[ConsumerRecord]:
             return [m for messages in batches.values() for m in messages]
         finally:
             await consumer.stop()
+
     return asyncio.run(read())
 
 
 def stored(pipeline: Pipeline, table: str, event_id: str) -> int:
-    return int(scalar(
-        pipeline.client(), f"SELECT count() FROM {table} WHERE event_id = {{id:UUID}}",  # nosec B608
-        id=event_id,
-    ))
+    return int(
+        scalar(
+            pipeline.client(),
+            f"SELECT count() FROM {table} WHERE event_id = {{id:UUID}}",  # nosec B608
+            id=event_id,
+        )
+    )
 
 
 def wait_stored(pipeline: Pipeline, worker: Worker, event_id: str) -> None:
     eventually(
-        lambda: worker.alive() and stored(pipeline, "events", event_id), lambda n: n == 1,
-        timeout=90, what=f"event {event_id} stored (worker log: {worker.process.log_file})",
+        lambda: worker.alive() and stored(pipeline, "events", event_id),
+        lambda n: n == 1,
+        timeout=90,
+        what=f"event {event_id} stored (worker log: {worker.process.log_file})",
     )
 
 
@@ -143,7 +158,8 @@ def test_a_row_clickhouse_refuses_is_dead_lettered_and_the_next_event_is_stored(
     assert stored(pipeline, "events", refused["event_id"]) == 1
     eventually(
         lambda: metric(worker, 'dead_letters_total{reason="clickhouse_rejected"}'),
-        lambda n: n >= 1, what="dead-letter counter",
+        lambda n: n >= 1,
+        what="dead-letter counter",
     )
     assert metric(worker, 'sink_rows_rejected_total{table="llm_calls"}') >= 1
 
@@ -172,19 +188,32 @@ def test_a_batch_spanning_150_months_is_stored_whole(pipeline: Pipeline, worker:
 
     client = pipeline.client()
     eventually(
-        lambda: worker.alive() and scalar(
-            client, "SELECT count() FROM events WHERE user_id = {u:String}", u=user),
-        lambda n: n == 150, timeout=90, what="150 historical events stored",
+        lambda: (
+            worker.alive()
+            and scalar(client, "SELECT count() FROM events WHERE user_id = {u:String}", u=user)
+        ),
+        lambda n: n == 150,
+        timeout=90,
+        what="150 historical events stored",
     )
-    assert scalar(client, "SELECT uniqExact(toYYYYMM(ts)) FROM events WHERE user_id = {u:String}",
-                  u=user) == 150
-    assert scalar(client, "SELECT count() FROM dau_users FINAL WHERE user_id = {u:String}",
-                  u=user) == 150
+    assert (
+        scalar(
+            client, "SELECT uniqExact(toYYYYMM(ts)) FROM events WHERE user_id = {u:String}", u=user
+        )
+        == 150
+    )
+    assert (
+        scalar(client, "SELECT count() FROM dau_users FINAL WHERE user_id = {u:String}", u=user)
+        == 150
+    )
     # The monthly-partitioned LLM rollup is recomputed for all 150 months too.
     eventually(
-        lambda: scalar(client, "SELECT count() FROM llm_usage_daily WHERE user_id = {u:String}",
-                       u=user),
-        lambda n: n == 150, timeout=60, what="150 days of LLM usage",
+        lambda: scalar(
+            client, "SELECT count() FROM llm_usage_daily WHERE user_id = {u:String}", u=user
+        ),
+        lambda n: n == 150,
+        timeout=60,
+        what="150 days of LLM usage",
     )
     ids = {r["event_id"] for r in history}
     assert not [m for m in dead_letters(pipeline) if orjson.loads(m.value).get("event_id") in ids]

@@ -21,23 +21,29 @@ from tests.polling import eventually
 
 def stored(pipeline: Pipeline, event_id: str) -> int:
     """Rows of ``events`` with this id."""
-    return int(scalar(
-        pipeline.client(), "SELECT count() FROM events WHERE event_id = {id:UUID}", id=event_id
-    ))
+    return int(
+        scalar(
+            pipeline.client(), "SELECT count() FROM events WHERE event_id = {id:UUID}", id=event_id
+        )
+    )
 
 
 def stored_in_session(pipeline: Pipeline, session_id: str) -> int:
     """Rows of ``events`` sent with this session id (each test uses its own)."""
-    return int(scalar(
-        pipeline.client(), "SELECT count() FROM events WHERE session_id = {s:String}",
-        s=session_id,
-    ))
+    return int(
+        scalar(
+            pipeline.client(),
+            "SELECT count() FROM events WHERE session_id = {s:String}",
+            s=session_id,
+        )
+    )
 
 
 def wait_stored(pipeline: Pipeline, session_id: str, count: int, worker: Worker) -> None:
     eventually(
         lambda: worker.alive() and stored_in_session(pipeline, session_id),
-        lambda n: n >= count, timeout=90,
+        lambda n: n >= count,
+        timeout=90,
         what=f"{count} events stored (worker log: {worker.process.log_file})",
     )
 
@@ -56,17 +62,24 @@ def test_each_event_lands_once_in_every_table(pipeline: Pipeline, worker: Worker
     wait_stored(pipeline, tag, 200, worker)
     client = pipeline.client()
     assert stored_in_session(pipeline, tag) == 200
-    ids = client.query("SELECT event_id FROM events WHERE session_id = {s:String}",
-                       parameters={"s": tag}).result_columns[0]
+    ids = client.query(
+        "SELECT event_id FROM events WHERE session_id = {s:String}", parameters={"s": tag}
+    ).result_columns[0]
     assert sorted(map(str, ids)) == sorted(r["event_id"] for r in records)
-    assert scalar(client, "SELECT count() FROM events_store FINAL WHERE user_id = {u:String}",
-                  u=user) == 200
+    assert (
+        scalar(client, "SELECT count() FROM events_store FINAL WHERE user_id = {u:String}", u=user)
+        == 200
+    )
     eventually(
-        lambda: client.query(
-            "SELECT calls, prompt_tokens, completion_tokens, cost_usd FROM llm_usage_daily "
-            "WHERE user_id = {u:String}", parameters={"u": user},
-        ).result_rows,
-        lambda rows: rows == [(50, 350, 150, 6.25)], what="llm usage of 50 calls",
+        lambda: (
+            client.query(
+                "SELECT calls, prompt_tokens, completion_tokens, cost_usd FROM llm_usage_daily "
+                "WHERE user_id = {u:String}",
+                parameters={"u": user},
+            ).result_rows
+        ),
+        lambda rows: rows == [(50, 350, 150, 6.25)],
+        what="llm usage of 50 calls",
     )
 
 
@@ -81,14 +94,17 @@ def test_event_sent_twice_in_different_batches_is_stored_once(
     wait_stored(pipeline, tag, 1, worker)
     marker = record("user.login", user, session_id=tag)
     send_records(pipeline, [twice, marker])
-    eventually(lambda: stored(pipeline, marker["event_id"]), lambda n: n == 1,
-               what="marker stored")
+    eventually(lambda: stored(pipeline, marker["event_id"]), lambda n: n == 1, what="marker stored")
     client = pipeline.client()
     eventually(
-        lambda: client.query(
-            "SELECT calls FROM llm_usage_daily WHERE user_id = {u:String}", parameters={"u": user}
-        ).result_rows,
-        lambda rows: rows == [(1,)], what="one llm call",
+        lambda: (
+            client.query(
+                "SELECT calls FROM llm_usage_daily WHERE user_id = {u:String}",
+                parameters={"u": user},
+            ).result_rows
+        ),
+        lambda rows: rows == [(1,)],
+        what="one llm call",
     )
     assert stored(pipeline, twice["event_id"]) == 1
     assert scalar(client, "SELECT dau FROM dau WHERE day = today()") >= 1
@@ -96,7 +112,9 @@ def test_event_sent_twice_in_different_batches_is_stored_once(
 
 async def _dead_letters(pipeline: Pipeline, count: int) -> list[ConsumerRecord]:
     consumer = AIOKafkaConsumer(
-        pipeline.dlq_topic, bootstrap_servers=pipeline.bootstrap, auto_offset_reset="earliest",
+        pipeline.dlq_topic,
+        bootstrap_servers=pipeline.bootstrap,
+        auto_offset_reset="earliest",
         group_id=None,
     )
     await consumer.start()
@@ -137,8 +155,11 @@ def test_events_of_an_aborted_transaction_are_never_stored(
     send_records(pipeline, [aborted], abort=True)
     committed = record("user.login", f"u-{uuid4().hex[:8]}", session_id=tag)
     send_records(pipeline, [committed])
-    eventually(lambda: stored(pipeline, committed["event_id"]), lambda n: n == 1,
-               what="committed event stored")
+    eventually(
+        lambda: stored(pipeline, committed["event_id"]),
+        lambda n: n == 1,
+        what="committed event stored",
+    )
     assert stored(pipeline, aborted["event_id"]) == 0
     assert stored_in_session(pipeline, tag) == 1
 
@@ -152,12 +173,19 @@ def test_worker_serves_prometheus_metrics_and_rolling_dau(
     send_records(pipeline, [record("llm.call", user, metadata=meta, session_id=tag)])
     wait_stored(pipeline, tag, 1, worker)
     text = eventually(
-        lambda: worker.get("/metrics").text, lambda t: 'llm_calls_total{model="tutor-2"}' in t,
+        lambda: worker.get("/metrics").text,
+        lambda t: 'llm_calls_total{model="tutor-2"}' in t,
         what="llm counter exported",
     )
-    for name in ("llm_cost_usd_total", "llm_tokens_total", "sink_batch_size_bucket",
-                 "sink_batch_latency_seconds_bucket", "sink_rows_written_total",
-                 "dead_letters_total", "kafka_consumer_lag"):
+    for name in (
+        "llm_cost_usd_total",
+        "llm_tokens_total",
+        "sink_batch_size_bucket",
+        "sink_batch_latency_seconds_bucket",
+        "sink_rows_written_total",
+        "dead_letters_total",
+        "kafka_consumer_lag",
+    ):
         assert name in text, name
     rolling = worker.get("/dau/rolling").json()
     assert set(rolling) == {"24h", "7d", "30d"}

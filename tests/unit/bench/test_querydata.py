@@ -35,8 +35,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _select(conn: Any, sql: str) -> list[dict[str, Any]]:
-    text = conn.query(sql + " SETTINGS output_format_json_quote_64bit_integers = 0",
-                      "JSONEachRow").bytes().decode()
+    text = (
+        conn.query(sql + " SETTINGS output_format_json_quote_64bit_integers = 0", "JSONEachRow")
+        .bytes()
+        .decode()
+    )
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -47,17 +50,24 @@ def _utc(text: str) -> datetime:
 def _records(conn: Any) -> list[EventRecord]:
     return [
         EventRecord(
-            event_id=r["event_id"], event=r["event"], user_id=r["user_id"],
-            timestamp=_utc(r["ts"]), received_at=_utc(r["received_at"]), source=r["source"],
-            session_id=r["session_id"], metadata=json.loads(r["metadata"]),
+            event_id=r["event_id"],
+            event=r["event"],
+            user_id=r["user_id"],
+            timestamp=_utc(r["ts"]),
+            received_at=_utc(r["received_at"]),
+            source=r["source"],
+            session_id=r["session_id"],
+            metadata=json.loads(r["metadata"]),
         )
         for r in _select(conn, f"SELECT * FROM {DATABASE}.events_store")
     ]
 
 
 def _table(conn: Any, table: str) -> set[tuple[str, ...]]:
-    return {tuple(str(v) for v in r.values())
-            for r in _select(conn, f"SELECT * FROM {DATABASE}.{table} FINAL")}
+    return {
+        tuple(str(v) for v in r.values())
+        for r in _select(conn, f"SELECT * FROM {DATABASE}.{table} FINAL")
+    }
 
 
 def _expected(records: list[EventRecord], to_row: Any) -> set[tuple[str, ...]]:
@@ -79,18 +89,23 @@ def test_generated_events_carry_valid_metadata_for_known_events(engine: Any) -> 
 
 
 def test_generated_events_span_the_days_and_many_users(engine: Any) -> None:
-    days, users = _select(engine, f"SELECT uniqExact(toDate(ts)) AS d, uniqExact(user_id) AS u "
-                                  f"FROM {DATABASE}.events_store")[0].values()
+    days, users = _select(
+        engine,
+        f"SELECT uniqExact(toDate(ts)) AS d, uniqExact(user_id) AS u FROM {DATABASE}.events_store",
+    )[0].values()
     assert days >= 30
     assert users >= 100
 
 
-@pytest.mark.parametrize(("table", "to_row"), [
-    ("dau_users", rows.dau_row),
-    ("llm_calls", rows.llm_call_row),
-    ("subject_events", rows.subject_row),
-    ("assignment_events", rows.assignment_row),
-])
+@pytest.mark.parametrize(
+    ("table", "to_row"),
+    [
+        ("dau_users", rows.dau_row),
+        ("llm_calls", rows.llm_call_row),
+        ("subject_events", rows.subject_row),
+        ("assignment_events", rows.assignment_row),
+    ],
+)
 def test_facts_are_what_the_worker_would_write(engine: Any, table: str, to_row: Any) -> None:
     assert _table(engine, table) == _expected(_records(engine), to_row)
 

@@ -126,9 +126,9 @@ def expand_macros(sql: str, time_range: TimeRange) -> str:
     for name in sorted(MACROS, key=len, reverse=True):
         pattern = re.compile(rf"\$__{re.escape(name)}\b")
         while match := pattern.search(sql):
-            args, length = _bracketed_args(sql[match.end():])
+            args, length = _bracketed_args(sql[match.end() :])
             replacement = MACROS[name](time_range, args)
-            sql = sql[: match.start()] + replacement + sql[match.end() + length:]
+            sql = sql[: match.start()] + replacement + sql[match.end() + length :]
     if leftover := re.search(r"\$__\w+", sql):
         raise ValueError(f"unknown macro {leftover.group()} in {sql!r}")
     return sql

@@ -22,15 +22,33 @@ def test_amtool_accepts_the_config() -> None:
 
 def test_critical_alerts_go_to_slack_and_email() -> None:
     amtool = require_tool("amtool")
-    done = run_tool([amtool, "config", "routes", "test", f"--config.file={CONFIG}",
-                     "severity=critical", "alertname=PulseComponentDown"])
+    done = run_tool(
+        [
+            amtool,
+            "config",
+            "routes",
+            "test",
+            f"--config.file={CONFIG}",
+            "severity=critical",
+            "alertname=PulseComponentDown",
+        ]
+    )
     assert done.stdout.strip() == "slack-and-email"
 
 
 def test_warnings_go_to_slack() -> None:
     amtool = require_tool("amtool")
-    done = run_tool([amtool, "config", "routes", "test", f"--config.file={CONFIG}",
-                     "severity=warning", "alertname=PulseDeadLetters"])
+    done = run_tool(
+        [
+            amtool,
+            "config",
+            "routes",
+            "test",
+            f"--config.file={CONFIG}",
+            "severity=warning",
+            "alertname=PulseDeadLetters",
+        ]
+    )
     assert done.stdout.strip() == "slack"
 
 

@@ -26,9 +26,15 @@ PYTHON_SERVICES: dict[str, list[type[BaseSettings]]] = {
     "ingest-api": [ApiSettings],
     "stream-worker": [SharedSettings, WorkerSettings],
 }
-ALWAYS_SET = {"KAFKA_BOOTSTRAP_SERVERS", "CLICKHOUSE_URL", "CLICKHOUSE_DATABASE",
-              "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_READONLY_USER",
-              "CLICKHOUSE_READONLY_PASSWORD"}
+ALWAYS_SET = {
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "CLICKHOUSE_URL",
+    "CLICKHOUSE_DATABASE",
+    "CLICKHOUSE_USER",
+    "CLICKHOUSE_PASSWORD",
+    "CLICKHOUSE_READONLY_USER",
+    "CLICKHOUSE_READONLY_PASSWORD",
+}
 
 
 def environment(service: str) -> dict[str, str]:
@@ -51,8 +57,19 @@ def needs_setting(default: Any) -> bool:
 
 
 def test_the_stack_has_every_component() -> None:
-    assert {"kafka-1", "kafka-2", "kafka-3", "clickhouse", "migrate", "ingest-api",
-            "stream-worker", "proxy", "prometheus", "alertmanager", "grafana"} <= set(SERVICES)
+    assert {
+        "kafka-1",
+        "kafka-2",
+        "kafka-3",
+        "clickhouse",
+        "migrate",
+        "ingest-api",
+        "stream-worker",
+        "proxy",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+    } <= set(SERVICES)
 
 
 def test_third_party_images_are_pinned() -> None:
@@ -174,8 +191,10 @@ def compose_command() -> list[str] | None:
     if standalone is not None:
         return [standalone]
     docker = shutil.which("docker")
-    if docker is not None and subprocess.run([docker, "compose", "version"],
-                                             capture_output=True).returncode == 0:
+    if (
+        docker is not None
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
         return [docker, "compose"]
     return None
 

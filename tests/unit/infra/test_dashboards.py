@@ -24,16 +24,41 @@ RULE_FILES = sorted((INFRA / "prometheus" / "rules").glob("*.yml"))
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "1m", "$__range": "1h"}
 # The metric families the services expose (and Prometheus' own `up`).
 EXPOSED_METRICS = {
-    "up", "http_requests_total", "http_response_time_seconds_bucket",
-    "pulse_events_accepted_total", "pulse_events_rejected_total",
-    "kafka_produce_latency_seconds_bucket", "kafka_produce_errors_total",
-    "process_cpu_seconds_total", "process_resident_memory_bytes", "kafka_consumer_lag",
-    "sink_batch_size_bucket", "sink_batch_latency_seconds_bucket", "sink_rows_written_total",
-    "dead_letters_total", "llm_calls_total", "llm_cost_usd_total", "llm_tokens_total",
-    "pulse_dau", "pulse_disk_used_bytes",
+    "up",
+    "http_requests_total",
+    "http_response_time_seconds_bucket",
+    "pulse_events_accepted_total",
+    "pulse_events_rejected_total",
+    "kafka_produce_latency_seconds_bucket",
+    "kafka_produce_errors_total",
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    "kafka_consumer_lag",
+    "sink_batch_size_bucket",
+    "sink_batch_latency_seconds_bucket",
+    "sink_rows_written_total",
+    "dead_letters_total",
+    "llm_calls_total",
+    "llm_cost_usd_total",
+    "llm_tokens_total",
+    "pulse_dau",
+    "pulse_disk_used_bytes",
 }
-PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
-                "unless", "offset", "bool", "inf", "nan"}
+PROMQL_WORDS = {
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "offset",
+    "bool",
+    "inf",
+    "nan",
+}
 
 
 def datasources() -> dict[str, str]:
@@ -43,16 +68,24 @@ def datasources() -> dict[str, str]:
 
 def metric_names(expr: str) -> set[str]:
     """Metric names an expression selects (strings, matchers, groupings and ranges removed)."""
-    for pattern in (r'"[^"]*"', r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)",
-                    r"\{[^}]*\}", r"\[[^\]]*\]"):
+    for pattern in (
+        r'"[^"]*"',
+        r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)",
+        r"\{[^}]*\}",
+        r"\[[^\]]*\]",
+    ):
         expr = re.sub(pattern, " ", expr)
     names = set(re.findall(r"\b[a-zA-Z_:][\w:]*\b(?!\s*\()", expr))
     return names - PROMQL_WORDS
 
 
 def rule_expressions() -> list[str]:
-    return [rule["expr"] for path in RULE_FILES
-            for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
+    return [
+        rule["expr"]
+        for path in RULE_FILES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def with_grafana_variables(expr: str) -> str:
@@ -105,8 +138,9 @@ def test_dashboard_provider_points_where_compose_mounts_the_dashboards() -> None
     assert f"./infra/grafana/dashboards:{provider['options']['path']}:ro" in mounts
 
 
-@pytest.mark.parametrize("query", panel_queries(CLICKHOUSE_PLUGIN),
-                         ids=lambda q: f"{q.dashboard}:{q.panel}")
+@pytest.mark.parametrize(
+    "query", panel_queries(CLICKHOUSE_PLUGIN), ids=lambda q: f"{q.dashboard}:{q.panel}"
+)
 def test_clickhouse_panel_uses_only_plugin_macros_and_the_default_database(
     query: PanelQuery,
 ) -> None:

@@ -25,18 +25,27 @@ FROM_MS, TO_MS = FROM_S * 1000 + 123, TO_S * 1000 + 456
         ("$__fromTime_ms", f"fromUnixTimestamp64Milli({FROM_MS})"),
         ("$__toTime_ms", f"fromUnixTimestamp64Milli({TO_MS})"),
         ("$__timeFilter(ts)", f"ts >= toDateTime({FROM_S}) AND ts <= toDateTime({TO_S})"),
-        ("$__timeFilter_ms(ts)",
-         f"ts >= fromUnixTimestamp64Milli({FROM_MS}) AND ts <= fromUnixTimestamp64Milli({TO_MS})"),
+        (
+            "$__timeFilter_ms(ts)",
+            f"ts >= fromUnixTimestamp64Milli({FROM_MS}) AND "
+            f"ts <= fromUnixTimestamp64Milli({TO_MS})",
+        ),
         ("$__dateFilter(day)", "day >= toDate('2026-11-20') AND day <= toDate('2026-11-21')"),
-        ("$__dateTimeFilter(day, ts)",
-         "(day >= toDate('2026-11-20') AND day <= toDate('2026-11-21')) AND "
-         f"(ts >= toDateTime({FROM_S}) AND ts <= toDateTime({TO_S}))"),
-        ("$__dt(day, ts)",
-         "(day >= toDate('2026-11-20') AND day <= toDate('2026-11-21')) AND "
-         f"(ts >= toDateTime({FROM_S}) AND ts <= toDateTime({TO_S}))"),
+        (
+            "$__dateTimeFilter(day, ts)",
+            "(day >= toDate('2026-11-20') AND day <= toDate('2026-11-21')) AND "
+            f"(ts >= toDateTime({FROM_S}) AND ts <= toDateTime({TO_S}))",
+        ),
+        (
+            "$__dt(day, ts)",
+            "(day >= toDate('2026-11-20') AND day <= toDate('2026-11-21')) AND "
+            f"(ts >= toDateTime({FROM_S}) AND ts <= toDateTime({TO_S}))",
+        ),
         ("$__timeInterval(ts)", "toStartOfInterval(toDateTime(ts), INTERVAL 30 second)"),
-        ("$__timeInterval_ms(ts)",
-         "toStartOfInterval(toDateTime64(ts, 3), INTERVAL 30000 millisecond)"),
+        (
+            "$__timeInterval_ms(ts)",
+            "toStartOfInterval(toDateTime64(ts, 3), INTERVAL 30000 millisecond)",
+        ),
         ("$__interval_s", "30"),
     ],
 )
@@ -46,8 +55,10 @@ def test_macro_expands_like_the_plugin(sql: str, expected: str) -> None:
 
 def test_nested_brackets_stay_inside_one_argument() -> None:
     sql = "SELECT 1 WHERE $__timeFilter(toDateTime(received_at)) AND x = 1"
-    expected = (f"SELECT 1 WHERE toDateTime(received_at) >= toDateTime({FROM_S}) AND "
-                f"toDateTime(received_at) <= toDateTime({TO_S}) AND x = 1")
+    expected = (
+        f"SELECT 1 WHERE toDateTime(received_at) >= toDateTime({FROM_S}) AND "
+        f"toDateTime(received_at) <= toDateTime({TO_S}) AND x = 1"
+    )
     assert expand_macros(sql, RANGE) == expected
 
 

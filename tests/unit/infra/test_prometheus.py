@@ -60,8 +60,10 @@ def test_promtool_accepts_the_rules() -> None:
 
 def test_promtool_rule_unit_tests_pass() -> None:
     promtool = require_tool("promtool")
-    run_tool([promtool, "test", "rules", *(str(p.relative_to(PROMETHEUS)) for p in RULE_TESTS)],
-             cwd=PROMETHEUS)
+    run_tool(
+        [promtool, "test", "rules", *(str(p.relative_to(PROMETHEUS)) for p in RULE_TESTS)],
+        cwd=PROMETHEUS,
+    )
 
 
 def test_promtool_accepts_the_prometheus_config() -> None:

@@ -35,7 +35,11 @@ def test_hash_command_reads_the_key_from_stdin(
 def test_python_dash_m_prints_an_entry_the_api_accepts() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "ingest_api.auth", "hash", "--role", "producer"],
-        input="module-key\n", capture_output=True, text=True, check=True, timeout=30,
+        input="module-key\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     entry = done.stdout.strip()
     assert entry.startswith("sha256:") and entry.endswith(":producer")

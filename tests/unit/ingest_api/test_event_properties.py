@@ -27,8 +27,11 @@ timestamps = st.datetimes(
 names = st.from_regex(EVENT_NAME_PATTERN, fullmatch=True).filter(lambda n: len(n) <= 128)
 user_ids = st.text(min_size=1, max_size=128).filter(str.isprintable)
 scalars = (
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
 )
 json_values = st.recursive(
     scalars,
@@ -38,20 +41,29 @@ json_values = st.recursive(
     max_leaves=12,
 )
 custom_events = st.fixed_dictionaries(
-    {"event": names.filter(lambda n: not n.startswith(("user.", "assignment.", "chat.", "llm."))),
-     "user_id": user_ids,
-     "timestamp": timestamps.map(lambda t: t.isoformat())},
-    optional={"event_id": st.uuids().map(str), "source": st.text(max_size=64),
-              "session_id": st.text(max_size=128),
-              "metadata": st.dictionaries(st.text(max_size=16), json_values, max_size=6)},
+    {
+        "event": names.filter(
+            lambda n: not n.startswith(("user.", "assignment.", "chat.", "llm."))
+        ),
+        "user_id": user_ids,
+        "timestamp": timestamps.map(lambda t: t.isoformat()),
+    },
+    optional={
+        "event_id": st.uuids().map(str),
+        "source": st.text(max_size=64),
+        "session_id": st.text(max_size=128),
+        "metadata": st.dictionaries(st.text(max_size=16), json_values, max_size=6),
+    },
 )
 identifiers = st.text(min_size=1, max_size=40)
-known_events = st.fixed_dictionaries({
-    "event": st.sampled_from(["assignment.viewed", "assignment.submitted"]),
-    "user_id": user_ids,
-    "timestamp": timestamps.map(lambda t: t.isoformat()),
-    "metadata": st.fixed_dictionaries({"assignment_id": identifiers, "subject": identifiers}),
-})
+known_events = st.fixed_dictionaries(
+    {
+        "event": st.sampled_from(["assignment.viewed", "assignment.submitted"]),
+        "user_id": user_ids,
+        "timestamp": timestamps.map(lambda t: t.isoformat()),
+        "metadata": st.fixed_dictionaries({"assignment_id": identifiers, "subject": identifiers}),
+    }
+)
 valid_events = custom_events | known_events
 bad_names = st.text(max_size=130).filter(lambda n: not re.fullmatch(EVENT_NAME_PATTERN, n))
 
@@ -93,7 +105,8 @@ bad_timestamps = (
     st.datetimes(max_value=datetime(2100, 1, 1)).map(lambda t: t.isoformat())  # no offset
     | st.text(max_size=30).filter(lambda s: not s[:4].isdigit())
     | st.integers(min_value=25, max_value=10_000).map(
-        lambda h: (datetime.now(UTC) + timedelta(hours=h)).isoformat())
+        lambda h: (datetime.now(UTC) + timedelta(hours=h)).isoformat()
+    )
 )
 
 
@@ -122,9 +135,11 @@ def test_invalid_event_ids_are_always_rejected_naming_event_id(
 
 
 bad_user_ids = (
-    st.just("") | st.text(min_size=129, max_size=200)
+    st.just("")
+    | st.text(min_size=129, max_size=200)
     | st.text(min_size=1, max_size=20).filter(lambda s: not s.isprintable())
-    | st.integers() | st.none()
+    | st.integers()
+    | st.none()
 )
 
 

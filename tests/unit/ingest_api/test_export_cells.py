@@ -15,7 +15,7 @@ from tests.unit.ingest_api.test_export_rows import batches_of, collect, rows
 
 pytestmark = pytest.mark.anyio
 
-FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"]
 
 
 def hostile_rows() -> list[dict[str, Any]]:

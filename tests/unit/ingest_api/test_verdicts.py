@@ -70,8 +70,12 @@ def test_deeply_nested_metadata_is_rejected_alone_not_a_crash() -> None:
     deep: object = []
     for _ in range(600):
         deep = [deep]
-    custom = {"event": "custom.deep", "user_id": "u", "timestamp": "2026-11-20T14:00:00Z",
-              "metadata": {"deep": deep}}
+    custom = {
+        "event": "custom.deep",
+        "user_id": "u",
+        "timestamp": "2026-11-20T14:00:00Z",
+        "metadata": {"deep": deep},
+    }
     verdicts = judge([custom, viewed("ok")], NOW, None)
     assert verdicts.rejected_reasons == ["too_large"]
     assert "250 levels" in (verdicts.results[0].error or "")
@@ -79,8 +83,12 @@ def test_deeply_nested_metadata_is_rejected_alone_not_a_crash() -> None:
 
 
 def test_integer_beyond_64_bits_is_rejected_alone_not_a_crash() -> None:
-    custom = {"event": "custom.big", "user_id": "u", "timestamp": "2026-11-20T14:00:00Z",
-              "metadata": {"n": 10**30}}
+    custom = {
+        "event": "custom.big",
+        "user_id": "u",
+        "timestamp": "2026-11-20T14:00:00Z",
+        "metadata": {"n": 10**30},
+    }
     verdicts = judge([custom, viewed("ok")], NOW, None)
     assert "64 bits" in (verdicts.results[0].error or "")
     assert len(verdicts.records) == 1

@@ -16,8 +16,15 @@ from stream_processors.decoding import Undecodable, decode_record
 
 def good(**overrides: object) -> dict[str, object]:
     now = datetime.now(UTC).isoformat()
-    return {"v": 1, "event_id": str(uuid4()), "event": "user.login", "user_id": "u-1",
-            "timestamp": now, "received_at": now, **overrides}
+    return {
+        "v": 1,
+        "event_id": str(uuid4()),
+        "event": "user.login",
+        "user_id": "u-1",
+        "timestamp": now,
+        "received_at": now,
+        **overrides,
+    }
 
 
 LLM = {"model": "m", "prompt_tokens": 1, "completion_tokens": 1, "cost_usd": 0.1}
@@ -45,9 +52,14 @@ def test_revalidation_agrees_with_the_worker(payload: bytes) -> None:
         assert isinstance(replay, EventRecord) and replay == worker
 
 
-@pytest.mark.parametrize(("text", "position"), [
-    ("17", Position(0, 17)), ("2@5", Position(2, 5)), (" 0@0 ", Position(0, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("17", Position(0, 17)),
+        ("2@5", Position(2, 5)),
+        (" 0@0 ", Position(0, 0)),
+    ],
+)
 def test_positions_parse(text: str, position: Position) -> None:
     assert parse_position(text) == position
 

@@ -15,29 +15,58 @@ def error_of(payload: dict) -> str:
 
 
 def test_contract_example_is_valid() -> None:
-    event = Event.model_validate({
-        "event_id": "0b6c6f0e-6f0a-4c47-9a3e-5f1b1f0f4a11", "event": "assignment.viewed",
-        "user_id": "student-42", "timestamp": "2026-11-20T14:03:07.120Z", "source": "web",
-        "session_id": "s-9", "metadata": {"assignment_id": "hw-7", "subject": "math"},
-    })
+    event = Event.model_validate(
+        {
+            "event_id": "0b6c6f0e-6f0a-4c47-9a3e-5f1b1f0f4a11",
+            "event": "assignment.viewed",
+            "user_id": "student-42",
+            "timestamp": "2026-11-20T14:03:07.120Z",
+            "source": "web",
+            "session_id": "s-9",
+            "metadata": {"assignment_id": "hw-7", "subject": "math"},
+        }
+    )
     assert event.timestamp.utcoffset() == timedelta(0)
 
 
 def test_missing_required_metadata_names_the_field() -> None:
-    msg = error_of({"event": "assignment.viewed", "user_id": "u", "timestamp": NOW,
-                    "metadata": {"subject": "math"}})
+    msg = error_of(
+        {
+            "event": "assignment.viewed",
+            "user_id": "u",
+            "timestamp": NOW,
+            "metadata": {"subject": "math"},
+        }
+    )
     assert msg == "metadata.assignment_id: field required"
 
 
 def test_llm_call_tokens_must_be_non_negative_integers() -> None:
-    msg = error_of({"event": "llm.call", "user_id": "u", "timestamp": NOW, "metadata": {
-        "model": "m", "prompt_tokens": "12", "completion_tokens": -1, "cost_usd": 0.1}})
+    msg = error_of(
+        {
+            "event": "llm.call",
+            "user_id": "u",
+            "timestamp": NOW,
+            "metadata": {
+                "model": "m",
+                "prompt_tokens": "12",
+                "completion_tokens": -1,
+                "cost_usd": 0.1,
+            },
+        }
+    )
     assert "metadata.prompt_tokens" in msg and "metadata.completion_tokens" in msg
 
 
 def test_custom_events_take_free_form_metadata() -> None:
-    event = Event.model_validate({"event": "video.played", "user_id": "u", "timestamp": NOW,
-                                  "metadata": {"anything": [1, {"x": None}]}})
+    event = Event.model_validate(
+        {
+            "event": "video.played",
+            "user_id": "u",
+            "timestamp": NOW,
+            "metadata": {"anything": [1, {"x": None}]},
+        }
+    )
     assert event.metadata["anything"][0] == 1
 
 
@@ -47,8 +76,9 @@ def test_bad_event_names_are_rejected(name: str) -> None:
 
 
 def test_timestamp_needs_an_offset() -> None:
-    assert "timestamp" in error_of({"event": "a.b", "user_id": "u",
-                                    "timestamp": "2026-11-20T14:03:07"})
+    assert "timestamp" in error_of(
+        {"event": "a.b", "user_id": "u", "timestamp": "2026-11-20T14:03:07"}
+    )
 
 
 def test_timestamp_more_than_a_day_ahead_is_rejected() -> None:
@@ -62,12 +92,29 @@ def test_user_id_must_be_printable_and_at_most_128_chars() -> None:
 
 
 def test_submitted_score_is_bounded() -> None:
-    msg = error_of({"event": "assignment.submitted", "user_id": "u", "timestamp": NOW,
-                    "metadata": {"assignment_id": "a", "subject": "s", "score": 101}})
+    msg = error_of(
+        {
+            "event": "assignment.submitted",
+            "user_id": "u",
+            "timestamp": NOW,
+            "metadata": {"assignment_id": "a", "subject": "s", "score": 101},
+        }
+    )
     assert msg.startswith("metadata.score")
 
 
 def test_numbers_in_known_metadata_must_be_json_numbers_not_strings() -> None:
-    msg = error_of({"event": "llm.call", "user_id": "u", "timestamp": NOW, "metadata": {
-        "model": "m", "prompt_tokens": 1, "completion_tokens": 1, "cost_usd": "0.5"}})
+    msg = error_of(
+        {
+            "event": "llm.call",
+            "user_id": "u",
+            "timestamp": NOW,
+            "metadata": {
+                "model": "m",
+                "prompt_tokens": 1,
+                "completion_tokens": 1,
+                "cost_usd": "0.5",
+            },
+        }
+    )
     assert msg.startswith("metadata.cost_usd")

@@ -25,8 +25,12 @@ def test_a_message_refused_by_two_tables_is_dead_lettered_once_with_both_errors(
     ]
     letters = refused_messages(rejected)
     assert [(m.offset, f.reason, f.raw, f.error) for m, f in letters] == [
-        (1, "clickhouse_rejected", b'{"one": 1}',
-         "dau_users: DataError: day; llm_calls: DataError: tokens"),
+        (
+            1,
+            "clickhouse_rejected",
+            b'{"one": 1}',
+            "dau_users: DataError: day; llm_calls: DataError: tokens",
+        ),
         (2, "clickhouse_rejected", b'{"two": 2}', "llm_calls: DataError: tokens"),
     ]
 
@@ -34,7 +38,11 @@ def test_a_message_refused_by_two_tables_is_dead_lettered_once_with_both_errors(
 def llm_call(model: str) -> EventRecord:
     now = datetime.now(UTC)
     return EventRecord(
-        event_id=uuid4(), event="llm.call", user_id="u-1", timestamp=now, received_at=now,
+        event_id=uuid4(),
+        event="llm.call",
+        user_id="u-1",
+        timestamp=now,
+        received_at=now,
         metadata={"model": model, "prompt_tokens": 1, "completion_tokens": 2, "cost_usd": 0.5},
     )
 
@@ -46,8 +54,10 @@ def test_llm_counters_keep_a_bounded_set_of_model_labels(monkeypatch: pytest.Mon
     llm_usage.count_calls([llm_call(m) for m in models])
     labels = {
         sample.labels["model"]
-        for family in metrics.REGISTRY.collect() if family.name == "llm_calls"
-        for sample in family.samples if sample.labels["model"].startswith(tag)
+        for family in metrics.REGISTRY.collect()
+        if family.name == "llm_calls"
+        for sample in family.samples
+        if sample.labels["model"].startswith(tag)
     }
     assert labels == {f"{tag}-0", f"{tag}-1"}
     other = metrics.REGISTRY.get_sample_value("llm_calls_total", {"model": "other"})

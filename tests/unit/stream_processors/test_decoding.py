@@ -9,8 +9,12 @@ from stream_processors.decoding import Undecodable, decode_record
 
 def good(**overrides: object) -> dict:
     doc = {
-        "v": 1, "event_id": str(uuid4()), "event": "user.login", "user_id": "u-1",
-        "timestamp": datetime.now(UTC).isoformat(), "received_at": datetime.now(UTC).isoformat(),
+        "v": 1,
+        "event_id": str(uuid4()),
+        "event": "user.login",
+        "user_id": "u-1",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "received_at": datetime.now(UTC).isoformat(),
         "metadata": {},
     }
     return {**doc, **overrides}

@@ -49,7 +49,8 @@ def test_disk_used_bytes_of_a_missing_directory_is_zero(tmp_path: Path) -> None:
 
 def scrape(registry: CollectorRegistry) -> list[str]:
     return [
-        line for line in generate_latest(registry).decode().splitlines()
+        line
+        for line in generate_latest(registry).decode().splitlines()
         if line.startswith("pulse_disk_used_bytes{")
     ]
 
@@ -84,5 +85,6 @@ def test_figures_older_than_the_interval_are_measured_again(tmp_path: Path) -> N
     registry.register(collector)
     wait_until(
         lambda: any(float(line.split()[-1]) >= before + 64_000 for line in scrape(registry)),
-        10, "disk usage to grow with the new file",
+        10,
+        "disk usage to grow with the new file",
     )

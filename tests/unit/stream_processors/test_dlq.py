@@ -8,7 +8,15 @@ from stream_processors.transport import ReadCommittedTransport
 
 def message(headers: object) -> Message:
     return Message(
-        "pulse.events.v1", 4, 17, 0.0, 0, headers, b"u-1", b"{bad", None,  # type: ignore[arg-type]
+        "pulse.events.v1",
+        4,
+        17,
+        0.0,
+        0,
+        headers,
+        b"u-1",
+        b"{bad",
+        None,  # type: ignore[arg-type]
     )
 
 
@@ -22,8 +30,11 @@ def test_dead_letter_headers_carry_error_reason_origin_and_request_id() -> None:
     failure = Undecodable("not_json", "value is not JSON: unexpected character", b"{bad")
     headers = dict(dead_letter_headers(message([("request_id", b"r-9")]), failure))
     assert headers == {
-        "error": b"value is not JSON: unexpected character", "reason": b"not_json",
-        "source_topic": b"pulse.events.v1", "source_partition": b"4", "source_offset": b"17",
+        "error": b"value is not JSON: unexpected character",
+        "reason": b"not_json",
+        "source_topic": b"pulse.events.v1",
+        "source_partition": b"4",
+        "source_offset": b"17",
         "request_id": b"r-9",
     }
 

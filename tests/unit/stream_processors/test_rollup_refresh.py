@@ -7,7 +7,9 @@ from stream_processors.rollup_refresh import within_partition_limit
 def test_llm_keys_of_150_months_are_recomputed_at_most_90_months_at_a_time() -> None:
     months = [date(2010 + m // 12, m % 12 + 1, d) for m in range(150) for d in (1, 2)]
     touched = TouchedKeys(
-        days=set(months), llm={(d, "u", "m") for d in months}, pairs={("u", "hw-1")},
+        days=set(months),
+        llm={(d, "u", "m") for d in months},
+        pairs={("u", "hw-1")},
     )
     parts = within_partition_limit(touched, 90)
     spans = [len({(d.year, d.month) for d, _, _ in part.llm}) for part in parts]

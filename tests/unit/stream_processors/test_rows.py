@@ -15,9 +15,12 @@ from stream_processors.rows import (
 
 def record(event: str, metadata: dict, ts: datetime | None = None) -> EventRecord:
     return EventRecord(
-        event_id=uuid4(), event=event, user_id="student-1",
+        event_id=uuid4(),
+        event=event,
+        user_id="student-1",
         timestamp=ts or datetime(2026, 11, 20, 23, 30, 0, 123456, tzinfo=UTC),
-        received_at=datetime(2026, 11, 21, tzinfo=UTC), metadata=metadata,
+        received_at=datetime(2026, 11, 21, tzinfo=UTC),
+        metadata=metadata,
     )
 
 

@@ -114,7 +114,8 @@ def test_refused_rows_are_isolated_and_every_other_row_is_stored() -> None:
     flushed = asyncio.run(sink.flush())
     assert flushed.written == 298
     assert [(r.table, r.row, r.origin) for r in flushed.rejected] == [
-        ("a", (13,), "message-13"), ("a", (200,), "message-200"),
+        ("a", (13,), "message-13"),
+        ("a", (200,), "message-200"),
     ]
     assert "DataError" in flushed.rejected[0].error
     assert stored_rows(writer) == [(i,) for i in range(300) if i not in (13, 200)]

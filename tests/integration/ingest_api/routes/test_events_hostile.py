@@ -21,14 +21,22 @@ NESTED_100K = b"[" * 100_000 + b"]" * 100_000
 
 
 def custom(**metadata: Any) -> dict[str, Any]:
-    return {"event": "custom.probe", "user_id": "u-1", "timestamp": "2026-11-20T14:00:00Z",
-            "metadata": metadata}
+    return {
+        "event": "custom.probe",
+        "user_id": "u-1",
+        "timestamp": "2026-11-20T14:00:00Z",
+        "metadata": metadata,
+    }
 
 
 def llm(**metadata: Any) -> dict[str, Any]:
     fields = {"model": "m", "prompt_tokens": 1, "completion_tokens": 1, "cost_usd": 0.1}
-    return {"event": "llm.call", "user_id": "u-2", "timestamp": "2026-11-20T14:00:00Z",
-            "metadata": fields | metadata}
+    return {
+        "event": "llm.call",
+        "user_id": "u-2",
+        "timestamp": "2026-11-20T14:00:00Z",
+        "metadata": fields | metadata,
+    }
 
 
 def nested(depth: int) -> Any:
@@ -51,10 +59,20 @@ WHOLE_BODY_REFUSALS: list[tuple[str, bytes, dict[str, str], int, str]] = [
     ("1001 events", orjson.dumps([{}] * 1001), JSON, 413, "at most 1000"),
     ("200k array items", b"[" + b"0," * 200_000 + b"0]", JSON, 413, "at most 1000"),
     ("1.2 MB array", b"[" + b"0," * 600_000 + b"0]", JSON, 413, "larger than"),
-    ("text/plain", orjson.dumps(viewed()), auth() | {"Content-Type": "text/plain"}, 415,
-     "application/json"),
-    ("form", b"a=1", auth() | {"Content-Type": "application/x-www-form-urlencoded"}, 415,
-     "application/json"),
+    (
+        "text/plain",
+        orjson.dumps(viewed()),
+        auth() | {"Content-Type": "text/plain"},
+        415,
+        "application/json",
+    ),
+    (
+        "form",
+        b"a=1",
+        auth() | {"Content-Type": "application/x-www-form-urlencoded"},
+        415,
+        "application/json",
+    ),
     ("brotli", orjson.dumps(viewed()), JSON | {"Content-Encoding": "br"}, 415, "gzip"),
     ("lying gzip", orjson.dumps(viewed()), JSON | {"Content-Encoding": "gzip"}, 400, "gzip"),
 ]
@@ -120,7 +138,7 @@ async def test_mixed_batch_stores_the_good_events_and_refuses_each_bad_one_by_na
     assert response.status_code == 202, response.text
     body = response.json()
     assert (body["accepted"], body["rejected"]) == (len(good), len(bad))
-    for result, (label, _, says) in zip(body["results"][len(good):], ITEM_REFUSALS, strict=True):
+    for result, (label, _, says) in zip(body["results"][len(good) :], ITEM_REFUSALS, strict=True):
         assert result["status"] == "rejected"
         assert says in result["error"], f"{label}: {result['error']}"
     stored = await consume(kafka_bootstrap, settings.events_topic, expected=len(good), settle=1)

@@ -8,8 +8,10 @@ from clickhouse.server.fence import changed_settings, named_limits
 @pytest.mark.parametrize(
     ("sql", "names"),
     [
-        ("SELECT 1\nSETTINGS max_execution_time = 5, max_threads = 2", {"max_execution_time",
-                                                                        "max_threads"}),
+        (
+            "SELECT 1\nSETTINGS max_execution_time = 5, max_threads = 2",
+            {"max_execution_time", "max_threads"},
+        ),
         ("SET max_result_rows = 0", {"max_result_rows"}),
         ("SELECT *\nFROM (SELECT 1 SETTINGS readonly = 0)\nWHERE readonly = 1", {"readonly"}),
         ("SELECT name, value, readonly\nFROM system.settings\nWHERE readonly = 1", set()),
