@@ -15,6 +15,7 @@ RUN apt-get update \
 RUN python -m venv /opt/pulse
 WORKDIR /src
 COPY pyproject.toml ./
+COPY core ./core
 COPY pulse ./pulse
 COPY schemas ./schemas
 COPY clickhouse ./clickhouse

@@ -12,7 +12,7 @@ import httpx
 import orjson
 
 from bench.loadgen import event, percentile
-from pulse.settings import SharedSettings
+from core.settings import SharedSettings
 
 
 class Watcher(threading.Thread):

@@ -17,10 +17,10 @@ import httpx
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
+from core.settings import SharedSettings
 from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port
 from pulse.local.process import ManagedProcess, wait_until
-from pulse.settings import SharedSettings
 
 READY_TIMEOUT = 120.0
 

@@ -19,12 +19,12 @@ from bench.config import BenchSettings
 from bench.freshness import measure
 from bench.ingest import empty_app, load
 from bench.kafka_perf import producer_performance
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
-from pulse.settings import SharedSettings
 
 SECTIONS = ("ingest", "freshness", "bare_fastapi", "kafka")
 

@@ -23,11 +23,11 @@ from bench.kafka_load import consume, produce, workload_messages
 from bench.services import clickhouse_endpoint, kafka_broker, migrated
 from bench.stats import rate, timed
 from clickhouse.client import writer_client
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
+from core.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
 from pulse.local.ports import free_port
 from pulse.local.process import ManagedProcess, StartupError, wait_until
 from pulse.local.stack import http_ok
-from pulse.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
 
 DATABASE = "pulse"
 PARTITIONS = 6

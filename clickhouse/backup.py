@@ -74,7 +74,7 @@ def restore(
 ) -> dict[str, int]:
     """Load a backup into ``database`` (migrated first, expected empty); return rows per table."""
     from clickhouse.migrate import apply_migrations
-    from pulse.settings import shared_settings
+    from core.settings import shared_settings
 
     manifest_file = source / "manifest.json"
     if not manifest_file.exists():

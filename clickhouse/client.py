@@ -13,7 +13,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.asyncclient import AsyncClient
 from clickhouse_connect.driver.client import Client
 
-from pulse.settings import SharedSettings, shared_settings
+from core.settings import SharedSettings, shared_settings
 
 ClientT = TypeVar("ClientT", Client, AsyncClient)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import uvicorn
 
+from core.logging import configure_logging
 from ingest_api.config import ApiSettings, api_settings
 from ingest_api.main import create_app
-from pulse.logging import configure_logging
 
 
 def server_options(settings: ApiSettings) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from pulse.settings import SharedSettings
+from core.settings import SharedSettings
 
 MEBIBYTE = 1024 * 1024
 MIN_PSEUDONYMISE_KEY_CHARS = 32

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from loguru import logger
 
+from core.logging import configure_logging
 from ingest_api.config import ApiSettings, api_settings
 from ingest_api.handlers import install_handlers
 from ingest_api.middleware import RequestContextMiddleware
 from ingest_api.routes import events, health, metrics, reports, users
 from ingest_api.state import ApiState
-from pulse.logging import configure_logging
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:

@@ -13,8 +13,8 @@ from loguru import logger
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.logging import request_id_var
 from ingest_api.metrics import ApiMetrics
-from pulse.logging import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -22,10 +22,10 @@ from uuid import uuid4
 from aiokafka import AIOKafkaProducer
 from loguru import logger
 
+from core.kafka_admin import ensure_topics
 from ingest_api.config import ApiSettings
 from ingest_api.exceptions import KafkaUnavailable
 from ingest_api.metrics import ApiMetrics
-from pulse.kafka_admin import ensure_topics
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
 

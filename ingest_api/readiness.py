@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from pulse.kafka_admin import kafka_reachable
+from core.kafka_admin import kafka_reachable
 
 
 class KafkaProbe:

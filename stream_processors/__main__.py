@@ -10,8 +10,8 @@ from loguru import logger
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
-from pulse.logging import configure_logging
-from pulse.settings import shared_settings
+from core.logging import configure_logging
+from core.settings import shared_settings
 from stream_processors.config import worker_settings
 from stream_processors.exceptions import StartupError
 

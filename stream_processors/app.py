@@ -5,7 +5,7 @@ from __future__ import annotations
 import faust
 from faust.types import TransportT
 
-from pulse.settings import SharedSettings, shared_settings
+from core.settings import SharedSettings, shared_settings
 from stream_processors.config import WorkerSettings, worker_settings
 from stream_processors.connection import SharedClickHouse
 from stream_processors.transport import ReadCommittedTransport

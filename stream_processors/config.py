@@ -8,11 +8,11 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pulse.settings import shared_settings
+from core.settings import shared_settings
 
 
 class WorkerSettings(BaseSettings):
-    """What the Faust worker needs besides the shared addresses (``pulse.settings``)."""
+    """What the Faust worker needs besides the shared addresses (``core.settings``)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 

@@ -14,8 +14,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from pulse.local.config import Layout
-from pulse.settings import shared_settings
+from core.layout import Layout
+from core.settings import shared_settings
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 # process_cpu_seconds_total, process_resident_memory_bytes, ...: the dashboards chart them per job.

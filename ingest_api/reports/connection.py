@@ -11,9 +11,9 @@ from clickhouse_connect.driver.exceptions import OperationalError
 from fastapi import Depends
 
 from clickhouse.client import async_reader_client
+from core.settings import SharedSettings
 from ingest_api.deps import State
 from ingest_api.exceptions import RetryLater
-from pulse.settings import SharedSettings
 
 RETRY_AFTER_S = 5
 

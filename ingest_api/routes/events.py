@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from pydantic import TypeAdapter
 from starlette.requests import ClientDisconnect
 
+from core.logging import current_request_id
 from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
 from ingest_api.deps import ProducerPrincipal, State
 from ingest_api.exceptions import InvalidBody
 from ingest_api.records import to_message
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
 from ingest_api.verdicts import IngestResponse, Verdicts, event_label, judge
-from pulse.logging import current_request_id
 from schemas import Event
 
 router = APIRouter(prefix="/v1", tags=["events"])

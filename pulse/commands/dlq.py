@@ -14,9 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.syntax import Syntax
 from rich.table import Table
 
+from core.settings import SharedSettings
 from pulse.dlq.reader import DeadLetter, DlqError, parse_position, scan
 from pulse.dlq.replay import read_selected, replay
-from pulse.settings import SharedSettings
 
 console = Console()
 dlq_app = typer.Typer(

@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.envfile import ensure_env_file, keys_by_role
 from pulse.local.process import StartupError
 from pulse.local.stack import Part, Stack
-from pulse.settings import SharedSettings
 
 console = Console()
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from pulse.kafka_admin import admin_client
+from core.kafka_admin import admin_client
 
 
 class DlqError(Exception):

@@ -20,8 +20,8 @@ from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from pydantic import ValidationError
 
+from core.kafka_admin import admin_client
 from pulse.dlq.reader import DeadLetter, Position, partition_ids, scan
-from pulse.kafka_admin import admin_client
 from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord, describe_errors
 
 BATCH = 500

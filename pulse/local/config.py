@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pulse.settings import SharedSettings
+from core.layout import Layout
+
+__all__ = ["Layout", "StackSettings", "host_port"]
 
 
 class StackSettings(BaseSettings):
@@ -29,19 +30,3 @@ def host_port(address: str, default_port: int) -> tuple[str, int]:
     """``host:port`` (or a URL) split into its parts."""
     parsed = urlparse(address if "//" in address else f"//{address}")
     return parsed.hostname or "127.0.0.1", parsed.port or default_port
-
-
-class Layout:
-    """Where each part keeps its data, logs and pid file under PULSE_DATA_DIR."""
-
-    def __init__(self, shared: SharedSettings) -> None:
-        self.root = Path(shared.data_dir).resolve()
-
-    def data(self, part: str) -> Path:
-        return self.root / part
-
-    def log(self, part: str) -> Path:
-        return self.root / "logs" / f"{part}.log"
-
-    def pid(self, part: str) -> Path:
-        return self.root / "run" / f"{part}.pid"

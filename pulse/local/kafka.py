@@ -21,7 +21,7 @@ from string import Template
 
 from loguru import logger
 
-from pulse.kafka_admin import kafka_reachable
+from core.kafka_admin import kafka_reachable
 from pulse.local.process import ManagedProcess, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 from loguru import logger
 
+from core.settings import SharedSettings
 from pulse.local.config import Layout, StackSettings, host_port
 from pulse.local.kafka import KafkaNode, is_ready
 from pulse.local.process import ManagedProcess, StartupError, wait_until
 from pulse.local.topics import ensure_stack_topics
-from pulse.settings import SharedSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

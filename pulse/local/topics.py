@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from pulse.kafka_admin import ensure_topics
-from pulse.settings import SharedSettings
+from core.kafka_admin import ensure_topics
+from core.settings import SharedSettings
 
 
 def ensure_stack_topics(shared: SharedSettings) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from clickhouse_connect.driver.client import Client
 
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.stack import Stack
-from pulse.settings import SharedSettings
 from tests.stack import ClickHouseEndpoint, free_port
 
 PRODUCER_KEY = "pk_test_producer_" + secrets.token_hex(8)

@@ -14,7 +14,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from clickhouse.migrate import apply_migrations
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
 from tests.containers import (
     NO_ENGINE,
     clickhouse_container,

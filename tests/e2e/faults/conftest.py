@@ -18,10 +18,10 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.ports import free_port
 from pulse.local.stack import Part, Stack
-from pulse.settings import SharedSettings
 from tests.e2e.faults.ledger import MEASURED
 from tests.stack import endpoint_credentials
 

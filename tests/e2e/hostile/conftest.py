@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from clickhouse.migrate import apply_migrations
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.stack import Stack
-from pulse.settings import SharedSettings
 from tests.e2e.conftest import PRODUCER_KEY, RunningStack
 from tests.e2e.hostile.tally import TALLY
 from tests.stack import ClickHouseEndpoint, free_port

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from core.settings import SharedSettings
 from pulse.local.config import StackSettings
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
 from pulse.sender import send_events
-from pulse.settings import SharedSettings
 from tests.e2e.conftest import ANALYST_KEY, PRODUCER_KEY, RunningStack
 from tests.e2e.observability.prometheus import (
     PrometheusServer,

@@ -11,7 +11,7 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, load_migrations
-from pulse.settings import SharedSettings
+from core.settings import SharedSettings
 from tests.stack import ClickHouseEndpoint
 
 CONTRACT_COLUMNS = {

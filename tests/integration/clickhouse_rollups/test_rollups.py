@@ -20,7 +20,7 @@ from clickhouse.rollups import (
     refresh_statements,
     rolling_dau_sql,
 )
-from pulse.settings import SharedSettings
+from core.settings import SharedSettings
 from stream_processors.rows import COLUMNS
 from tests.stack import ClickHouseEndpoint
 

@@ -102,7 +102,7 @@ def dashboard_db(request: pytest.FixtureRequest) -> Iterator[Client]:
         pytest.skip(WAITING_FOR_ENDPOINT)
     from clickhouse.client import writer_client
     from clickhouse.migrate import apply_migrations, backfill_rollups
-    from pulse.settings import SharedSettings
+    from core.settings import SharedSettings
 
     clickhouse_endpoint: ClickHouseEndpoint = request.getfixturevalue("clickhouse_endpoint")
     database = f"dashboards_{uuid4().hex[:8]}"

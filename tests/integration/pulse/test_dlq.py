@@ -18,9 +18,9 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import RecordsToDelete
 from typer.testing import CliRunner, Result
 
+from core.kafka_admin import admin_client, ensure_topics
 from pulse.commands import dlq
 from pulse.dlq.reader import scan
-from pulse.kafka_admin import admin_client, ensure_topics
 from tests.integration.stream_processors.conftest import record
 
 # The `dlq` commands as `pulse` registers them, without the CLI's logging set-up (which would

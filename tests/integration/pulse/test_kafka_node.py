@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
 from pulse.local.kafka import KafkaNode, is_ready
 from pulse.local.ports import free_port
 

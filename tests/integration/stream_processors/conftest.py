@@ -19,9 +19,9 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
+from core.settings import SharedSettings
 from pulse.local.process import ManagedProcess
-from pulse.settings import SharedSettings
 from tests.stack import ClickHouseEndpoint, free_port
 
 PARTITIONS = 3

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
-from pulse.kafka_admin import ensure_topics
+from core.kafka_admin import ensure_topics
 from tests.integration.stream_processors.conftest import (
     PARTITIONS,
     Pipeline,

@@ -10,10 +10,10 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from clickhouse.config import EndpointSettings
+from core.settings import SharedSettings
 from ingest_api.config import ApiSettings
 from ingest_api.routes import events, health, metrics, reports, users
 from pulse.local.config import StackSettings
-from pulse.settings import SharedSettings
 from schemas import KNOWN_EVENTS
 from stream_processors.config import WorkerSettings
 

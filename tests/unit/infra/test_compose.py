@@ -13,9 +13,9 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 from typer.main import get_command
 
+from core.settings import SharedSettings
 from ingest_api.config import ApiSettings
 from pulse.cli import app as pulse_cli
-from pulse.settings import SharedSettings
 from stream_processors.config import WorkerSettings
 from tests.unit.infra.tools import INFRA, REPO, run_tool
 

@@ -7,7 +7,7 @@ import orjson
 import pytest
 from loguru import logger
 
-from pulse.logging import configure_logging, request_id_var
+from core.logging import configure_logging, request_id_var
 
 
 @pytest.fixture
