@@ -54,6 +54,16 @@ class ApiSettings(SharedSettings):
     pseudonymise_key: SecretStr | None = Field(None, alias="PULSE_PSEUDONYMISE_KEY")
     tls_certfile: Path | None = Field(None, alias="PULSE_API_TLS_CERTFILE")
     tls_keyfile: Path | None = Field(None, alias="PULSE_API_TLS_KEYFILE")
+    # Platform sign-in (ingest_api/jwt_auth.py): JWTs verified against this JWKS (a file path
+    # or an http(s) URL), beside API keys. Unset: only API keys are accepted.
+    jwt_jwks: str | None = Field(None, alias="PULSE_JWT_JWKS")
+    jwt_issuer: str | None = Field(None, alias="PULSE_JWT_ISSUER")
+    jwt_audience: str | None = Field(None, alias="PULSE_JWT_AUDIENCE")
+    jwt_role_claim: str = Field("role", alias="PULSE_JWT_ROLE_CLAIM", min_length=1)
+    jwt_algorithms: str = Field("RS256,ES256", alias="PULSE_JWT_ALGORITHMS")
+    jwt_leeway_s: float = Field(30.0, alias="PULSE_JWT_LEEWAY_S", ge=0)
+    jwt_jwks_cache_s: float = Field(300.0, alias="PULSE_JWT_JWKS_CACHE_S", ge=0)
+    jwt_jwks_min_refresh_s: float = Field(30.0, alias="PULSE_JWT_JWKS_MIN_REFRESH_S", ge=0)
 
     @field_validator("pseudonymise_key")
     @classmethod
