@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from core.settings import SharedSettings
+from ingest_api.cors import parse_origins
 
 MEBIBYTE = 1024 * 1024
 MIN_PSEUDONYMISE_KEY_CHARS = 32
@@ -54,6 +56,11 @@ class ApiSettings(SharedSettings):
     pseudonymise_key: SecretStr | None = Field(None, alias="PULSE_PSEUDONYMISE_KEY")
     tls_certfile: Path | None = Field(None, alias="PULSE_API_TLS_CERTFILE")
     tls_keyfile: Path | None = Field(None, alias="PULSE_API_TLS_KEYFILE")
+    # Browser producers' origins (comma list, or *); empty: no CORS headers at all.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field((), alias="PULSE_API_CORS_ORIGINS")
+
+    _cors_origins = field_validator("cors_origins", mode="before")(parse_origins)
+
     # Platform sign-in (ingest_api/jwt_auth.py): JWTs verified against this JWKS (a file path
     # or an http(s) URL), beside API keys. Unset: only API keys are accepted.
     jwt_jwks: str | None = Field(None, alias="PULSE_JWT_JWKS")
