@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest_api.auth import KeyRing
+from ingest_api.auth import Authenticator, KeyRing
 from ingest_api.config import ApiSettings
+from ingest_api.jwt_auth import JwtVerifier
 from ingest_api.metrics import ApiMetrics
 from ingest_api.pseudonyms import Pseudonymiser
 from ingest_api.publisher import GroupCommitPublisher
@@ -18,7 +19,7 @@ class ApiState:
     """The per-app objects routes reach through ``deps``."""
 
     settings: ApiSettings
-    keyring: KeyRing
+    keyring: Authenticator
     limiter: RateLimiter
     metrics: ApiMetrics
     publisher: GroupCommitPublisher
@@ -32,7 +33,10 @@ class ApiState:
         publisher = GroupCommitPublisher(settings, metrics)
         return cls(
             settings=settings,
-            keyring=KeyRing.parse(settings.api_keys.get_secret_value()),
+            keyring=Authenticator(
+                KeyRing.parse(settings.api_keys.get_secret_value()),
+                JwtVerifier.from_settings(settings),
+            ),
             limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
             metrics=metrics,
             publisher=publisher,
