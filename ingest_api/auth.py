@@ -2,7 +2,9 @@
 
 ``PULSE_API_KEYS`` is a comma list of ``key:role`` or ``sha256:<hex digest of the key>:role``
 entries; roles are ``producer`` (writes events), ``analyst`` (reads reports) and ``admin`` (both).
-Keys are kept only as SHA-256 digests and never logged.
+Keys are kept only as SHA-256 digests and never logged. Beside keys, platform JWTs are
+accepted when ``PULSE_JWT_JWKS`` is set (``ingest_api/jwt_auth.py``): :class:`Authenticator`
+sends each bearer token to the one that reads it.
 
 To keep keys out of the environment too, store ``sha256:<hex>:role`` entries; make one with
 ``python -m ingest_api.auth hash --role producer`` (reads the key on standard input, so it stays
@@ -18,6 +20,7 @@ import re
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from ingest_api.exceptions import ConfigError, NotAuthenticated
 
@@ -107,6 +110,32 @@ class KeyRing:
         if found is None:
             raise NotAuthenticated("this API key is not valid: check PULSE_API_KEYS")
         return Principal(key_id=found.digest.hex()[:12], role=found.role)
+
+
+class TokenVerifier(Protocol):
+    """A second kind of bearer token (platform JWTs): which tokens it reads, and who they name."""
+
+    def accepts(self, token: str) -> bool: ...
+
+    def authenticate(self, token: str) -> Principal: ...
+
+
+class Authenticator:
+    """API keys, and the tokens of an optional :class:`TokenVerifier`, behind one call."""
+
+    def __init__(self, keyring: KeyRing, tokens: TokenVerifier | None = None) -> None:
+        self.keyring = keyring
+        self._tokens = tokens
+
+    def __len__(self) -> int:
+        """How many ways in: the keys, plus one for signed tokens."""
+        return len(self.keyring) + (self._tokens is not None)
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The principal behind ``token``: a signed token when it is one, else an API key."""
+        if token and self._tokens is not None and self._tokens.accepts(token):
+            return self._tokens.authenticate(token)
+        return self.keyring.authenticate(token)
 
 
 def main(argv: list[str] | None = None) -> int:
