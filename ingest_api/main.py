@@ -10,6 +10,7 @@ from loguru import logger
 
 from core.logging import configure_logging
 from ingest_api.config import ApiSettings, api_settings
+from ingest_api.cors import install_cors
 from ingest_api.handlers import install_handlers
 from ingest_api.middleware import RequestContextMiddleware
 from ingest_api.routes import events, health, metrics, reports, users
@@ -38,6 +39,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.api = state
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    install_cors(app, state.settings.cors_origins)
     install_handlers(app)
     for router in (events.router, health.router, metrics.router, reports.router, users.router):
         app.include_router(router)
