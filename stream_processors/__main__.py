@@ -14,6 +14,7 @@ from core.logging import configure_logging
 from core.settings import shared_settings
 from stream_processors.config import worker_settings
 from stream_processors.exceptions import StartupError
+from stream_processors.factory import create_app
 
 
 def migrate_when_reachable(timeout: float) -> list[str]:
@@ -48,8 +49,7 @@ def main() -> None:
     configure_logging("stream-worker", settings.log_level)
     applied = migrate_when_reachable(settings.startup_timeout)
     logger.info("schema up to date ({} migrations applied now)", len(applied))
-    from stream_processors.app import app
-
+    app = create_app(settings)
     worker = PulseWorker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
     worker.execute_from_commandline()
 

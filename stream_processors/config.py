@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.settings import shared_settings
+from core.settings import SharedSettings
 
 
 class WorkerSettings(BaseSettings):
@@ -41,10 +41,9 @@ class WorkerSettings(BaseSettings):
         """The models always labelled by name (``PULSE_LLM_MODEL_LABELS``, a comma list)."""
         return tuple(m.strip() for m in self.llm_model_labels.split(",") if m.strip())
 
-    @property
-    def faust_data_dir(self) -> Path:
+    def faust_data_dir(self, shared: SharedSettings) -> Path:
         """Where Faust keeps its local state (table stores, the worker's lock)."""
-        return shared_settings().data_dir / "worker" / self.app_id
+        return shared.data_dir / "worker" / self.app_id
 
 
 @lru_cache(maxsize=1)

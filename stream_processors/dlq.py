@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from faust.types import Message
+from faust.types import Message, TopicT
 from loguru import logger
 
 from stream_processors import metrics
-from stream_processors.topics import dlq_topic
 
 MAX_ERROR_BYTES = 4096
 CLICKHOUSE_REJECTED = "clickhouse_rejected"
@@ -58,18 +57,24 @@ def dead_letter_headers(message: Message, failure: Failed) -> list[tuple[str, by
     ]
 
 
-async def dead_letter(message: Message, failure: Failed) -> None:
-    """Publish ``message`` to the dead-letter topic and wait until Kafka has it."""
-    request_id = header(message, "request_id")
-    logger.bind(request_id=request_id, reason=failure.reason).warning(
-        "dead-lettered {}[{}]@{}: {}",
-        message.topic,
-        message.partition,
-        message.offset,
-        failure.error,
-    )
-    pending = await dlq_topic.send(
-        key=message.key, value=failure.raw, headers=dead_letter_headers(message, failure)
-    )
-    await pending
-    metrics.DEAD_LETTERS.labels(failure.reason).inc()
+class DeadLetters:
+    """Publishes dead letters to ``topic`` (``pulse.events.dlq``); call it with a message."""
+
+    def __init__(self, topic: TopicT) -> None:
+        self._topic = topic
+
+    async def __call__(self, message: Message, failure: Failed) -> None:
+        """Publish ``message`` to the dead-letter topic and wait until Kafka has it."""
+        request_id = header(message, "request_id")
+        logger.bind(request_id=request_id, reason=failure.reason).warning(
+            "dead-lettered {}[{}]@{}: {}",
+            message.topic,
+            message.partition,
+            message.offset,
+            failure.error,
+        )
+        pending = await self._topic.send(
+            key=message.key, value=failure.raw, headers=dead_letter_headers(message, failure)
+        )
+        await pending
+        metrics.DEAD_LETTERS.labels(failure.reason).inc()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import faust
 from loguru import logger
 
 from clickhouse.rollups import rolling_dau_sql as shared_rolling_dau_sql
 from stream_processors import metrics
-from stream_processors.app import app, settings, shared
+from stream_processors.config import WorkerSettings
+from stream_processors.connection import SharedClickHouse
 
 WINDOWS: dict[str, int] = {"24h": 1, "7d": 7, "30d": 30}
 
@@ -25,14 +27,35 @@ def rolling_dau_sql() -> str:
     return shared_rolling_dau_sql("now64(3)", "{db:Identifier}.")
 
 
-async def rolling_dau() -> dict[str, int]:
-    """Distinct users per window, and the gauges set to them."""
-    client = await app.clickhouse.get()
-    result = await client.query(rolling_dau_sql(), parameters={"db": shared.clickhouse_database})
-    figures = dict(zip(WINDOWS, (int(v) for v in result.result_rows[0]), strict=True))
-    for window, value in figures.items():
-        metrics.DAU.labels(window).set(value)
-    return figures
+class LiveFigures:
+    """The figures the timers keep fresh and the pages serve, read through ``clickhouse``."""
+
+    def __init__(self, app: faust.App, clickhouse: SharedClickHouse) -> None:
+        self._app = app
+        self._clickhouse = clickhouse
+
+    async def rolling_dau(self) -> dict[str, int]:
+        """Distinct users per window, and the gauges set to them."""
+        client = await self._clickhouse.get()
+        result = await client.query(rolling_dau_sql(), parameters={"db": self._clickhouse.database})
+        figures = dict(zip(WINDOWS, (int(v) for v in result.result_rows[0]), strict=True))
+        for window, value in figures.items():
+            metrics.DAU.labels(window).set(value)
+        return figures
+
+    async def consumer_lag(self) -> None:
+        """Set kafka_consumer_lag for each assigned partition: high watermark minus position.
+
+        Right after a rebalance either figure may be unknown (None); that partition waits a tick.
+        """
+        consumer = self._app.consumer
+        for tp in consumer.assignment():
+            position = await consumer.position(tp)
+            highwater = consumer.highwater(tp)
+            if position is None or highwater is None:
+                continue
+            lag = max(highwater - position, 0)
+            metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
 
 async def refresh(what: str, figures: Callable[[], Awaitable[object]]) -> None:
@@ -43,27 +66,13 @@ async def refresh(what: str, figures: Callable[[], Awaitable[object]]) -> None:
         logger.warning("{} not refreshed: {}", what, exc)
 
 
-@app.timer(settings.rolling_dau_interval)
-async def refresh_rolling_dau() -> None:
-    """Keep the pulse_dau gauges fresh for scrapes of /metrics."""
-    await refresh("rolling DAU", rolling_dau)
+def register_timers(app: faust.App, live: LiveFigures, settings: WorkerSettings) -> None:
+    """Keep the pulse_dau and kafka_consumer_lag gauges fresh for scrapes of /metrics."""
 
+    @app.timer(settings.rolling_dau_interval)
+    async def refresh_rolling_dau() -> None:
+        await refresh("rolling DAU", live.rolling_dau)
 
-async def consumer_lag() -> None:
-    """Set kafka_consumer_lag for each assigned partition: high watermark minus position.
-
-    Right after a rebalance either figure may be unknown (None); that partition waits a tick.
-    """
-    consumer = app.consumer
-    for tp in consumer.assignment():
-        position = await consumer.position(tp)
-        highwater = consumer.highwater(tp)
-        if position is None or highwater is None:
-            continue
-        metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(highwater - position, 0))
-
-
-@app.timer(settings.lag_interval)
-async def refresh_consumer_lag() -> None:
-    """Keep the kafka_consumer_lag gauges fresh."""
-    await refresh("consumer lag", consumer_lag)
+    @app.timer(settings.lag_interval)
+    async def refresh_consumer_lag() -> None:
+        await refresh("consumer lag", live.consumer_lag)

@@ -1,20 +1,37 @@
-"""The Kafka topics the worker reads and writes."""
+"""The Kafka topics the worker reads and writes, declared on a given app."""
 
 from __future__ import annotations
 
-from stream_processors.app import app, shared
+from dataclasses import dataclass
+
+import faust
+from faust.types import TopicT
+
+from core.settings import SharedSettings
 from stream_processors.decoding import CODEC_NAME
 
-events_topic = app.topic(
-    shared.events_topic,
-    partitions=shared.events_partitions,
-    value_serializer=CODEC_NAME,
-    key_serializer="raw",
-    acks=True,
-)
-dlq_topic = app.topic(
-    shared.dlq_topic,
-    partitions=1,
-    value_serializer="raw",
-    key_serializer="raw",
-)
+
+@dataclass(frozen=True)
+class Topics:
+    """``events``: what the agent reads (decoded by ``pulse_event``); ``dlq``: dead letters."""
+
+    events: TopicT
+    dlq: TopicT
+
+
+def declare_topics(app: faust.App, shared: SharedSettings) -> Topics:
+    """The worker's topics on ``app``, named and sized by the shared settings."""
+    events = app.topic(
+        shared.events_topic,
+        partitions=shared.events_partitions,
+        value_serializer=CODEC_NAME,
+        key_serializer="raw",
+        acks=True,
+    )
+    dlq = app.topic(
+        shared.dlq_topic,
+        partitions=1,
+        value_serializer="raw",
+        key_serializer="raw",
+    )
+    return Topics(events=events, dlq=dlq)

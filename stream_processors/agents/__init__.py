@@ -1,6 +1,4 @@
 """The worker's agent (``pipeline``) and the projections it applies, one module per metric.
 
-Importing this package registers the agent on the app.
+Nothing registers on import: ``stream_processors.factory.create_app`` wires the agent.
 """
-
-from stream_processors.agents import pipeline  # noqa: F401

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from faust import StreamT
 from faust.types import Message
 
 from clickhouse.rollups import TouchedKeys
 from schemas.events import EventRecord
-from stream_processors.app import app, settings, shared
 from stream_processors.decoding import Undecodable
 from stream_processors.dlq import Failed, Refused
-from stream_processors.rollup_refresh import RollupRefresher
-from stream_processors.rows import COLUMNS, Row
-from stream_processors.sink import Backoff, ClickHouseWriter, Rejected, Sink
+from stream_processors.rows import Row
+from stream_processors.sink import Rejected, Sink
 
 RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
 DeadLetter = Callable[[Message, Failed], Awaitable[None]]
 OnStored = Callable[[list[EventRecord]], None]
+
+
+class Refresher(Protocol):
+    """Recomputes the rollup keys a stored batch touched (``rollup_refresh.RollupRefresher``)."""
+
+    async def refresh(self, touched: TouchedKeys) -> None: ...
 
 
 def _nothing(records: list[EventRecord]) -> None:
@@ -45,23 +50,6 @@ class Projection:
     on_stored: OnStored = _nothing
 
 
-writer = ClickHouseWriter(app.clickhouse.get, shared.clickhouse_database)
-
-
-def _backoff() -> Backoff:
-    return Backoff(settings.sink_retry_min_seconds, settings.sink_retry_max_seconds)
-
-
-def new_sink(*tables: str) -> Sink:
-    """A sink for ``tables`` writing through the worker's shared ClickHouse writer."""
-    return Sink(
-        writer,
-        {table: COLUMNS[table] for table in tables},
-        _backoff(),
-        max_partitions=settings.sink_max_partitions,
-    )
-
-
 def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
     """Each message behind refused rows once, with the refusals of all its tables."""
     errors: dict[int, tuple[Message, dict[str, str]]] = {}
@@ -75,57 +63,56 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
     ]
 
 
-def new_refresher() -> RollupRefresher:
-    """Recomputes the rollup keys of each stored batch through the shared ClickHouse client."""
-    return RollupRefresher(
-        app.clickhouse.get,
-        shared.clickhouse_database,
-        _backoff(),
-        max_partitions=settings.sink_max_partitions,
-    )
-
-
-async def store_batches(
-    stream: StreamT,
-    sink: Sink,
-    to_rows: RowMapper,
-    dead_letter: DeadLetter | None = None,
-    on_stored: OnStored | None = None,
-    refresher: RollupRefresher | None = None,
-) -> None:
-    """Consume ``stream`` in batches of ``PULSE_SINK_MAX_ROWS`` or ``PULSE_SINK_MAX_SECONDS``.
+@dataclass(frozen=True)
+class BatchStore:
+    """Stores one batch: its rows through ``sink``, its failures to ``dead_letter``.
 
     Undecodable messages, and messages whose rows ClickHouse refused for good, go to
     ``dead_letter``. With a ``refresher``, the rollup keys of the stored rows are recomputed
-    after they are stored and before the batch is acknowledged.
+    after they are stored; ``on_stored`` then sees the records ClickHouse kept. When
+    :meth:`store` returns, every message of the batch may be acknowledged.
     """
-    async for events in stream.noack_take(settings.sink_max_rows, within=settings.sink_max_seconds):
+
+    sink: Sink
+    to_rows: RowMapper
+    dead_letter: DeadLetter
+    on_stored: OnStored = _nothing
+    refresher: Refresher | None = None
+
+    async def store(self, batch: list[tuple[object, Message]]) -> None:
+        """Store ``batch`` (decoded value, message) and dead-letter what cannot be stored."""
         records: list[tuple[EventRecord, Message]] = []
         added: list[tuple[str, Row]] = []
-        for event in events:
-            value = event.value
+        for value, message in batch:
             if isinstance(value, EventRecord):
-                records.append((value, event.message))
-                for table, row in to_rows(value, event.message):
-                    sink.add(table, row, origin=event.message)
+                records.append((value, message))
+                for table, row in self.to_rows(value, message):
+                    self.sink.add(table, row, origin=message)
                     added.append((table, row))
-            elif dead_letter is not None and isinstance(value, Undecodable):
-                await dead_letter(event.message, value)
-        flushed = await sink.flush()
+            elif isinstance(value, Undecodable):
+                await self.dead_letter(message, value)
+        flushed = await self.sink.flush()
         refused = refused_messages(flushed.rejected)
         for message, failure in refused:
-            if dead_letter is not None:
-                await dead_letter(message, failure)
-        if refresher is not None:
+            await self.dead_letter(message, failure)
+        if self.refresher is not None:
             # Rows ClickHouse refused touched nothing (and their keys may be unwritable).
             unstored = {id(rejection.row) for rejection in flushed.rejected}
             touched = TouchedKeys()
             for table, row in added:
                 if id(row) not in unstored:
                     touched.add(table, row)
-            await refresher.refresh(touched)
-        if on_stored is not None:
-            gone = {id(message) for message, _ in refused}
-            on_stored([record for record, message in records if id(message) not in gone])
+            await self.refresher.refresh(touched)
+        gone = {id(message) for message, _ in refused}
+        self.on_stored([record for record, message in records if id(message) not in gone])
+
+
+async def store_batches(
+    stream: StreamT, store: BatchStore, max_rows: int, max_seconds: float
+) -> None:
+    """Consume ``stream`` in batches of ``max_rows`` events or ``max_seconds``; acknowledge a
+    batch only once ``store`` has stored it."""
+    async for events in stream.noack_take(max_rows, within=max_seconds):
+        await store.store([(event.value, event.message) for event in events])
         for event in events:
             await stream.ack(event)

@@ -9,12 +9,8 @@ from faust.types import Message
 from schemas.events import EventRecord
 from stream_processors import metrics
 from stream_processors.agents.batching import Projection
-from stream_processors.app import settings
 from stream_processors.labels import BoundedLabel
 from stream_processors.rows import Row, llm_call_row
-
-# Producers name the model: the label keeps a bounded set of names (PULSE_LLM_MODEL_LABELS*).
-model_label = BoundedLabel(settings.llm_models, settings.llm_model_label_limit)
 
 
 def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
@@ -23,8 +19,8 @@ def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
         yield "llm_calls", row
 
 
-def count_calls(records: list[EventRecord]) -> None:
-    """Add the stored calls to the llm_* counters."""
+def count_calls(records: list[EventRecord], model_label: BoundedLabel) -> None:
+    """Add the stored calls to the llm_* counters, models labelled by ``model_label``."""
     for record in records:
         row = llm_call_row(record)
         if row is None:
@@ -37,4 +33,8 @@ def count_calls(records: list[EventRecord]) -> None:
         metrics.LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
 
 
-PROJECTION = Projection("llm_calls", rows, on_stored=count_calls)
+def projection(model_label: BoundedLabel) -> Projection:
+    """The llm_calls projection; producers name the model, ``model_label`` bounds the names."""
+    return Projection(
+        "llm_calls", rows, on_stored=lambda records: count_calls(records, model_label)
+    )

@@ -8,58 +8,51 @@ Undecodable messages go to the dead-letter topic, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+import faust
 from faust import StreamT
-from faust.types import Message
+from faust.types import AgentT, Message, TopicT
 
 from schemas.events import EventRecord
-from stream_processors.agents import (
-    assignment_time,
-    dau,
-    events_store,
-    llm_usage,
-    subject_usage,
-)
-from stream_processors.agents.batching import (
-    Projection,
-    new_refresher,
-    new_sink,
-    store_batches,
-)
-from stream_processors.app import app
-from stream_processors.dlq import dead_letter
+from stream_processors.agents import assignment_time, dau, events_store, subject_usage
+from stream_processors.agents.batching import BatchStore, Projection, store_batches
 from stream_processors.rows import Row
-from stream_processors.topics import events_topic
 
-PROJECTIONS: tuple[Projection, ...] = (
+FIXED_PROJECTIONS: tuple[Projection, ...] = (
     events_store.PROJECTION,
     dau.PROJECTION,
     assignment_time.PROJECTION,
-    llm_usage.PROJECTION,
     subject_usage.PROJECTION,
 )
 
 
-def all_rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    for projection in PROJECTIONS:
-        yield from projection.rows(record, message)
+class Projections:
+    """Every projection applied together: one row mapper and one ``on_stored`` for all."""
+
+    def __init__(self, projections: Sequence[Projection]) -> None:
+        self.all = tuple(projections)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(projection.table for projection in self.all)
+
+    def rows(self, record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
+        for projection in self.all:
+            yield from projection.rows(record, message)
+
+    def on_stored(self, records: list[EventRecord]) -> None:
+        for projection in self.all:
+            projection.on_stored(records)
 
 
-def on_stored(records: list[EventRecord]) -> None:
-    for projection in PROJECTIONS:
-        projection.on_stored(records)
+def register_agent(
+    app: faust.App, topic: TopicT, store: BatchStore, max_rows: int, max_seconds: float
+) -> AgentT:
+    """Register the agent that stores each batch of ``topic`` with ``store``, then acks it."""
 
+    async def project_events(stream: StreamT) -> None:
+        """Store each batch in every fact table, refresh the rollups it touched, then ack."""
+        await store_batches(stream, store, max_rows, max_seconds)
 
-@app.agent(events_topic)
-async def project_events(stream: StreamT) -> None:
-    """Store each batch in every fact table, refresh the rollups it touched, then acknowledge."""
-    sink = new_sink(*(projection.table for projection in PROJECTIONS))
-    await store_batches(
-        stream,
-        sink,
-        all_rows,
-        dead_letter=dead_letter,
-        on_stored=on_stored,
-        refresher=new_refresher(),
-    )
+    return app.agent(topic, name="stream_processors.agents.pipeline.project_events")(project_events)

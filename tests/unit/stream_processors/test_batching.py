@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-import pytest
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -47,11 +46,10 @@ def llm_call(model: str) -> EventRecord:
     )
 
 
-def test_llm_counters_keep_a_bounded_set_of_model_labels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llm_usage, "model_label", BoundedLabel(("tutor-main",), limit=3))
+def test_llm_counters_keep_a_bounded_set_of_model_labels() -> None:
     tag = uuid4().hex[:8]
     models = [f"{tag}-{i}" for i in range(50)] + ["tutor-main"]
-    llm_usage.count_calls([llm_call(m) for m in models])
+    llm_usage.count_calls([llm_call(m) for m in models], BoundedLabel(("tutor-main",), limit=3))
     labels = {
         sample.labels["model"]
         for family in metrics.REGISTRY.collect()

@@ -1,8 +1,10 @@
 from faust.types import Message
 
-from stream_processors.app import app
+from core.settings import SharedSettings
+from stream_processors.config import WorkerSettings
 from stream_processors.decoding import Undecodable
 from stream_processors.dlq import MAX_ERROR_BYTES, dead_letter_headers, header
+from stream_processors.factory import create_app
 from stream_processors.transport import ReadCommittedTransport
 
 
@@ -45,5 +47,7 @@ def test_long_errors_are_cut_to_fit_a_header() -> None:
     assert len(headers["error"]) == MAX_ERROR_BYTES
 
 
-def test_worker_app_uses_the_read_committed_transport() -> None:
-    assert isinstance(app.transport, ReadCommittedTransport)
+def test_worker_app_uses_the_read_committed_transport(
+    settings: WorkerSettings, shared: SharedSettings
+) -> None:
+    assert isinstance(create_app(settings, shared).transport, ReadCommittedTransport)

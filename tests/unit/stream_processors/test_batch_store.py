@@ -1,0 +1,123 @@
+"""One batch through the worker's store: rows to the sink, failures dead-lettered, then done."""
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from clickhouse_connect.driver.exceptions import DataError
+from faust.types import Message
+
+from clickhouse.rollups import TouchedKeys
+from schemas.events import EventRecord
+from stream_processors.agents.batching import BatchStore
+from stream_processors.agents.pipeline import FIXED_PROJECTIONS, Projections
+from stream_processors.decoding import decode_record
+from stream_processors.dlq import Failed
+from stream_processors.rows import COLUMNS, Row
+from stream_processors.sink import Backoff, Sink
+
+
+class FakeWriter:
+    """Keeps every written row; refuses for good rows whose user is ``refused_user``."""
+
+    def __init__(self, refused_user: str | None = None) -> None:
+        self.refused_user = refused_user
+        self.tables: dict[str, list[Row]] = {}
+
+    async def write(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        user = columns.index("user_id")
+        if any(row[user] == self.refused_user for row in rows):
+            raise DataError("Code: 6. cannot parse")
+        self.tables.setdefault(table, []).extend(rows)
+
+
+class FakeRefresher:
+    def __init__(self) -> None:
+        self.touched: list[TouchedKeys] = []
+
+    async def refresh(self, touched: TouchedKeys) -> None:
+        self.touched.append(touched)
+
+
+class Letters:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def __call__(self, message: Message, failure: Failed) -> None:
+        self.sent.append((message.offset, failure.reason))
+
+
+def message(offset: int, value: bytes) -> Message:
+    return Message("pulse.events.v1", 0, offset, 0.0, 0, [], b"u", value, None)  # type: ignore[arg-type]
+
+
+def value(user: str, event: str = "user.login", **metadata: object) -> bytes:
+    now = datetime.now(UTC)
+    record = EventRecord(
+        event_id=uuid4(),
+        event=event,
+        user_id=user,
+        timestamp=now,
+        received_at=now,
+        metadata=metadata,
+    )
+    return record.model_dump_json().encode()
+
+
+def store_for(
+    writer: FakeWriter, letters: Letters, refresher: FakeRefresher
+) -> tuple[BatchStore, list[EventRecord]]:
+    projections = Projections(FIXED_PROJECTIONS)
+    sink = Sink(writer, {t: COLUMNS[t] for t in projections.tables}, Backoff(0.001, 0.01))
+    kept: list[EventRecord] = []
+    return BatchStore(sink, projections.rows, letters, kept.extend, refresher), kept
+
+
+def batch(values: list[bytes]) -> list[tuple[object, Message]]:
+    return [(decode_record(v), message(i, v)) for i, v in enumerate(values)]
+
+
+def test_a_batch_is_written_once_per_table_and_its_rollup_keys_refreshed() -> None:
+    writer, letters, refresher = FakeWriter(), Letters(), FakeRefresher()
+    store, kept = store_for(writer, letters, refresher)
+    values = [
+        value(f"u-{i}", "assignment.viewed", assignment_id="hw", subject="math") for i in range(20)
+    ]
+    asyncio.run(store.store(batch(values)))
+    assert {t: len(rows) for t, rows in writer.tables.items()} == {
+        "events_store": 20,
+        "dau_users": 20,
+        "assignment_events": 20,
+        "subject_events": 20,
+    }
+    assert len(refresher.touched) == 1 and len(refresher.touched[0].pairs) == 20
+    assert len(kept) == 20 and letters.sent == []
+
+
+def test_undecodable_messages_are_dead_lettered_and_the_rest_stored() -> None:
+    writer, letters, refresher = FakeWriter(), Letters(), FakeRefresher()
+    store, kept = store_for(writer, letters, refresher)
+    asyncio.run(store.store(batch([value("u-1"), b"{not json", b'{"v": 2}', value("u-2")])))
+    assert letters.sent == [(1, "not_json"), (2, "schema_version")]
+    assert [row[2] for row in writer.tables["events_store"]] == ["u-1", "u-2"]
+    assert [r.user_id for r in kept] == ["u-1", "u-2"]
+
+
+def test_a_refused_row_is_dead_lettered_once_and_touches_no_rollup() -> None:
+    writer, letters, refresher = FakeWriter(refused_user="bad"), Letters(), FakeRefresher()
+    store, kept = store_for(writer, letters, refresher)
+    asyncio.run(store.store(batch([value("u-1"), value("bad"), value("u-2")])))
+    assert letters.sent == [(1, "clickhouse_rejected")]
+    assert sorted(row[1] for row in writer.tables["dau_users"]) == ["u-1", "u-2"]
+    assert [r.user_id for r in kept] == ["u-1", "u-2"]
+    assert len(refresher.touched[0].days) == 1
+
+
+def test_a_batch_of_dead_letters_only_refreshes_nothing() -> None:
+    writer, letters, refresher = FakeWriter(), Letters(), FakeRefresher()
+    store, kept = store_for(writer, letters, refresher)
+    asyncio.run(store.store(batch([b"[]"])))
+    assert letters.sent == [(0, "invalid_record")]
+    assert writer.tables == {} and kept == []
+    assert not any(refresher.touched)
