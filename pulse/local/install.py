@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from pulse.local.config import CacheSettings
 from pulse.local.kafka import ensure_jars
 
 if __name__ == "__main__":
-    ensure_jars()
+    ensure_jars(CacheSettings().cache_dir)

@@ -15,13 +15,14 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
 from loguru import logger
 
 from core.kafka_admin import kafka_reachable
+from pulse.local.config import CacheSettings
 from pulse.local.process import ManagedProcess, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,16 +34,16 @@ class KafkaSetupError(RuntimeError):
     """The local broker could not be installed or started; the message says what to fix."""
 
 
-def jar_cache_dir() -> Path:
+def jar_cache_dir(cache_dir: Path) -> Path:
     """Where the broker's jars live, keyed by the pom's content so a version bump refetches."""
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
-    base = Path(os.environ.get("PULSE_CACHE_DIR", REPO_ROOT / ".cache"))
-    return base / "kafka" / digest
+    return cache_dir / "kafka" / digest
 
 
-def ensure_jars() -> Path:
-    """Fetch the broker's jars with Maven unless they are already cached; return the directory."""
-    libs = jar_cache_dir()
+def ensure_jars(cache_dir: Path) -> Path:
+    """Fetch the broker's jars with Maven unless they are already in ``cache_dir``; return where
+    they are."""
+    libs = jar_cache_dir(cache_dir)
     marker = libs / ".complete"
     if marker.exists():
         return libs
@@ -67,8 +68,8 @@ def ensure_jars() -> Path:
     return libs
 
 
-def classpath() -> str:
-    libs = ensure_jars()
+def classpath(cache_dir: Path) -> str:
+    libs = ensure_jars(cache_dir)
     return os.pathsep.join(str(p) for p in sorted(libs.glob("*.jar")))
 
 
@@ -82,6 +83,7 @@ class KafkaNode:
     host: str = "127.0.0.1"
     partitions: int = 6
     heap: str = "512m"
+    cache_dir: Path = field(default_factory=lambda: CacheSettings().cache_dir)
 
     @property
     def bootstrap(self) -> str:
@@ -111,7 +113,7 @@ class KafkaNode:
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={INFRA_DIR / 'log4j2.properties'}",
             "-cp",
-            classpath(),
+            classpath(self.cache_dir),
             main,
             *args,
         ]

@@ -73,12 +73,13 @@ class Stack:
             "PULSE_EVENTS_TOPIC": s.events_topic,
             "PULSE_DLQ_TOPIC": s.dlq_topic,
             "PULSE_EVENTS_PARTITIONS": str(s.events_partitions),
-            "PULSE_API_HOST": self.settings.api_host,
-            "PULSE_API_PORT": str(self.settings.api_port),
-            "PULSE_WORKER_PORT": str(self.settings.worker_port),
+            "PULSE_API_HOST": self.settings.api.host,
+            "PULSE_API_PORT": str(self.settings.api.port),
+            "PULSE_WORKER_HOST": self.settings.worker.web_host,
+            "PULSE_WORKER_PORT": str(self.settings.worker.web_port),
             # One stable transactional id per API process: after a crash the restarted API fences
             # the old producer's open transaction at once instead of leaving it to time out.
-            "PULSE_API_TRANSACTIONAL_ID": f"pulse-ingest-{self.settings.api_port}",
+            "PULSE_API_TRANSACTIONAL_ID": f"pulse-ingest-{self.settings.api.port}",
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -136,11 +137,12 @@ class Stack:
         return part
 
     def _api(self) -> Part:
-        url = f"http://{self.settings.api_host}:{self.settings.api_port}"
+        url = f"http://{self.settings.api.host}:{self.settings.api.port}"
         return self._python("ingest_api", lambda: http_ok(f"{url}/readyz"), url, "-m", "ingest_api")
 
     def _worker(self) -> Part:
-        url = f"http://127.0.0.1:{self.settings.worker_port}"
+        worker = self.settings.worker
+        url = f"http://{worker.web_host}:{worker.web_port}"
         return self._python(
             "stream_worker", lambda: http_ok(f"{url}/metrics"), url, "-m", "stream_processors"
         )
