@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EVENTS_TOPIC = "pulse.events.v1"
 DLQ_TOPIC = "pulse.events.dlq"
+# Dead letters are rare and read in order by `pulse dlq`: one partition, whoever creates it.
+DLQ_PARTITIONS = 1
 
 
 class SharedSettings(BaseSettings):
@@ -38,6 +40,15 @@ class SharedSettings(BaseSettings):
     # Days of event time ClickHouse keeps (a TTL written when the tables are created); unset
     # keeps everything, since every accepted event counts however old. Read by whoever migrates.
     retention_days: int | None = Field(None, alias="PULSE_RETENTION_DAYS", ge=1)
+
+    @property
+    def dlq_partitions(self) -> int:
+        """Partitions of the dead-letter topic when Pulse creates it."""
+        return DLQ_PARTITIONS
+
+    def topic_partitions(self) -> dict[str, int]:
+        """``{topic: partitions}`` of the topics Pulse creates when they are missing."""
+        return {self.events_topic: self.events_partitions, self.dlq_topic: self.dlq_partitions}
 
 
 @lru_cache(maxsize=1)

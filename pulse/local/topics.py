@@ -10,5 +10,4 @@ from core.settings import SharedSettings
 
 def ensure_stack_topics(shared: SharedSettings) -> None:
     """Create the events topic and the dead-letter topic if missing."""
-    topics = {shared.events_topic: shared.events_partitions, shared.dlq_topic: 1}
-    asyncio.run(ensure_topics(shared.kafka_bootstrap_servers, topics))
+    asyncio.run(ensure_topics(shared.kafka_bootstrap_servers, shared.topic_partitions()))
