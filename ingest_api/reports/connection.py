@@ -11,23 +11,22 @@ from clickhouse_connect.driver.exceptions import OperationalError
 from fastapi import Depends
 
 from clickhouse.client import async_reader_client
-from core.settings import SharedSettings
+from ingest_api.config import ApiSettings
 from ingest_api.deps import State
 from ingest_api.exceptions import RetryLater
 
-RETRY_AFTER_S = 5
-
 
 @asynccontextmanager
-async def clickhouse_errors(settings: SharedSettings) -> AsyncIterator[None]:
-    """Turn "ClickHouse is unreachable" into :class:`RetryLater` (503 with ``Retry-After``)."""
+async def clickhouse_errors(settings: ApiSettings) -> AsyncIterator[None]:
+    """Turn "ClickHouse is unreachable" into :class:`RetryLater` (503 with ``Retry-After`` of
+    ``PULSE_API_RETRY_AFTER_S``)."""
     try:
         yield
     except OperationalError as exc:
         raise RetryLater(
             f"ClickHouse at {settings.clickhouse_url} did not answer ({type(exc).__name__}); "
             "retry later, or check CLICKHOUSE_URL and that ClickHouse is running",
-            RETRY_AFTER_S,
+            settings.retry_after_s,
         ) from exc
 
 
