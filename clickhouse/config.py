@@ -107,6 +107,24 @@ class EndpointSettings(BaseSettings):
         return self.certfile is not None
 
 
+class SchemaSettings(BaseSettings):
+    """How the migrations are rendered: for one server (unset) or for a ClickHouse cluster."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    # The cluster's name in the servers' remote_servers (or a macro such as {cluster}): every
+    # migration then runs ON CLUSTER, storage is Replicated*MergeTree under Distributed tables.
+    cluster: str | None = Field(None, alias="PULSE_CLICKHOUSE_CLUSTER")
+
+
+@lru_cache(maxsize=1)
+def schema_settings() -> SchemaSettings:
+    """The migrations' settings from the environment and ``.env``, read once."""
+    return SchemaSettings()  # type: ignore[call-arg]
+
+
 @lru_cache(maxsize=1)
 def endpoint_settings() -> EndpointSettings:
     """The endpoint's settings from the environment and ``.env``, read once."""

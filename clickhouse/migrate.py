@@ -6,13 +6,17 @@ the retention later does not flag a migration as edited. Without a retention (th
 every accepted event counts, however old) a storage table's ``TTL … ${retention_days} …`` line is
 left out, so nothing accepted is ever deleted behind the producer's back. Applied versions are
 recorded in ``<database>.schema_migrations`` (version, name, checksum, applied_at).
+
+With ``PULSE_CLICKHOUSE_CLUSTER`` set, every statement runs in its cluster form
+(``clickhouse/cluster.py``: ``ON CLUSTER``, ``Replicated*MergeTree`` storage under ``Distributed``
+tables); unset, the statements are exactly the single-server ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +25,8 @@ from string import Template
 from clickhouse_connect.driver.client import Client
 from loguru import logger
 
+from clickhouse.cluster import ClusterDDL, storage_tables
+from clickhouse.config import schema_settings
 from clickhouse.rollups import ROLLUP_TABLES, rebuild_statements
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -80,6 +86,34 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return [migrations[v] for v in sorted(migrations)]
 
 
+def schema_statements(database: str, ddl: ClusterDDL | None = None) -> list[str]:
+    """The statements creating ``database`` and its ``schema_migrations`` table."""
+    create = [
+        f"CREATE DATABASE IF NOT EXISTS `{database}`",
+        _SCHEMA_MIGRATIONS.format(database=f"`{database}`"),
+    ]
+    return create if ddl is None else [s for sql in create for s in ddl.statements(sql)]
+
+
+def cluster_ddl(
+    migrations: Sequence[Migration], database: str, cluster: str | None
+) -> ClusterDDL | None:
+    """The renderer for ``cluster`` (None: a single server), knowing every storage table."""
+    if not cluster:
+        return None
+    created = [m.render(database, None) for m in migrations]
+    created.append(_SCHEMA_MIGRATIONS.format(database=f"`{database}`"))
+    return ClusterDDL(cluster, storage_tables(created))
+
+
+def migration_statements(
+    migration: Migration, database: str, retention_days: int | None, ddl: ClusterDDL | None
+) -> list[str]:
+    """What applying ``migration`` runs: its one statement, or that statement's cluster form."""
+    rendered = migration.render(database, retention_days)
+    return [rendered] if ddl is None else ddl.statements(rendered)
+
+
 def _applied(client: Client, database: str) -> dict[int, str]:
     result = client.query(
         "SELECT version, checksum FROM {db:Identifier}.schema_migrations FINAL",
@@ -101,11 +135,13 @@ def apply_migrations(
     database: str,
     retention_days: int | None = None,
     directory: Path = MIGRATIONS_DIR,
+    cluster: str | None = None,
 ) -> list[str]:
     """Create ``database`` if missing and apply the migrations it lacks, in order.
 
     Returns the names of the migrations applied now (empty when the schema is up to date).
     Safe to run at every start and from several processes: every statement is idempotent.
+    ``cluster`` (default ``PULSE_CLICKHOUSE_CLUSTER``) renders them for a ClickHouse cluster.
     """
     if not _DATABASE_NAME.match(database):
         raise MigrationError(
@@ -113,19 +149,24 @@ def apply_migrations(
         )
     if retention_days is not None and retention_days < 1:
         raise MigrationError(f"retention of {retention_days} days: use at least 1 day")
+    migrations = load_migrations(directory)
+    ddl = cluster_ddl(migrations, database, cluster or schema_settings().cluster)
+    create_database, *create_schema_table = schema_statements(database, ddl)
     current, client.database = client.database, ""
     try:  # a client bound to a database that does not exist yet cannot create it
-        client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        client.command(create_database)
     finally:
         client.database = current
-    client.command(_SCHEMA_MIGRATIONS.format(database=f"`{database}`"))
+    for statement in create_schema_table:
+        client.command(statement)
     applied = _applied(client, database)
     done: list[str] = []
-    for migration in load_migrations(directory):
+    for migration in migrations:
         if migration.version in applied:
             _check_unchanged(migration, applied[migration.version])
             continue
-        client.command(migration.render(database, retention_days))
+        for statement in migration_statements(migration, database, retention_days, ddl):
+            client.command(statement)
         client.insert(
             "schema_migrations",
             [[migration.version, migration.name, migration.checksum, datetime.now(UTC)]],
