@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from ingest_api.deps import State, require_role
 from ingest_api.reports.connection import Reader
 from ingest_api.reports.dau import daily_active_users, rolling_active_users
+from ingest_api.reports.exceptions import ExportTooLarge
 from ingest_api.reports.export_query import (
     EXPORT_SCHEMA,
     ExportFilter,
@@ -92,9 +92,7 @@ async def _check_fits_sheet(client: Reader, where: ExportFilter) -> None:
             f"{rows} rows do not fit in one XLSX sheet (at most {MAX_SHEET_ROWS - 1}): "
             "export as csv or parquet, or narrow from/to, event or user_id"
         )
-        raise RequestValidationError(  # a 422 of the documented validation shape
-            [{"type": "value_error", "loc": ("query", "format"), "msg": message, "input": "xlsx"}]
-        )
+        raise ExportTooLarge(message)
 
 
 @router.get(

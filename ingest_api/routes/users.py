@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Path
 
 from ingest_api.deps import State, require_role
 from ingest_api.reports.connection import Reader
@@ -38,6 +38,6 @@ async def summary(
     send the raw user id: it is looked up by its pseudonym, and the answer names the raw id."""
     try:
         found = await user_summary(client, state.pseudonymise(user_id))
-    except UnknownUser:
-        raise HTTPException(404, f"no events of user {user_id!r}: check the user id") from None
+    except UnknownUser:  # named by the id the analyst sent, never by its pseudonym
+        raise UnknownUser(f"no events of user {user_id!r}: check the user id") from None
     return found.model_copy(update={"user_id": user_id})
