@@ -7,7 +7,7 @@ import sys
 import typer
 from loguru import logger
 
-from pulse.commands import admin, data, dlq, rollups, stack
+from pulse.commands import admin, data, dlq, replay, rollups, stack
 
 app = typer.Typer(
     help="Pulse: event-streaming analytics for learning platforms.",
@@ -28,6 +28,7 @@ data.register(app)
 admin.register(app)
 rollups.register(app)
 dlq.register(app)
+replay.register(app)
 
 if __name__ == "__main__":
     app()
