@@ -1,0 +1,1 @@
+"""`pulse replay`: re-read the events topic into ClickHouse through the worker's own row code."""
