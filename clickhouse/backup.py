@@ -15,6 +15,10 @@ from pathlib import Path
 import orjson
 from clickhouse_connect.driver.client import Client
 
+from clickhouse.exceptions import BackupError
+
+__all__ = ["BackupError", "backup", "restore", "storage_tables"]
+
 STORAGE_TABLES = """
 SELECT name FROM system.tables
 WHERE database = {db:String} AND engine LIKE '%MergeTree' AND name != 'schema_migrations'
@@ -25,10 +29,6 @@ ORDER BY name
 COUNT = "SELECT count() FROM {db:Identifier}.{t:Identifier}"
 SELECT_ALL = "SELECT * FROM {db:Identifier}.{t:Identifier}"
 MIGRATIONS = "SELECT version FROM {db:Identifier}.schema_migrations ORDER BY version"
-
-
-class BackupError(RuntimeError):
-    """A backup could not be taken or restored; the message says what to do."""
 
 
 def storage_tables(client: Client, database: str) -> list[str]:

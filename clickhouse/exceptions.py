@@ -1,10 +1,18 @@
-"""Errors of the ClickHouse component: one root, and the endpoint's ClickHouse-shaped error."""
+"""Errors of the ClickHouse component: one root; migrations', backups' and the endpoint's."""
 
 from __future__ import annotations
 
 
 class ClickHouseComponentError(Exception):
     """Root of every error raised by Pulse's ClickHouse code (client, migrations, endpoint)."""
+
+
+class MigrationError(ClickHouseComponentError):
+    """The migrations cannot be applied as they are; the message says what to change."""
+
+
+class BackupError(ClickHouseComponentError):
+    """A backup could not be taken or restored; the message says what to do."""
 
 
 class EndpointConfigError(ClickHouseComponentError):
