@@ -27,6 +27,7 @@ from loguru import logger
 
 from clickhouse.cluster import ClusterDDL, storage_tables
 from clickhouse.config import schema_settings
+from clickhouse.exceptions import MigrationError
 from clickhouse.rollups import ROLLUP_TABLES, rebuild_statements
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -45,10 +46,6 @@ CREATE TABLE IF NOT EXISTS {database}.schema_migrations
 ENGINE = ReplacingMergeTree(applied_at)
 ORDER BY version
 """
-
-
-class MigrationError(Exception):
-    """The migrations cannot be applied as they are; the message says what to change."""
 
 
 @dataclass(frozen=True)
