@@ -2,7 +2,8 @@
 
 After a batch of facts is stored, the worker knows which keys it touched: days (``dau``),
 (day, user, model) (``llm_usage_daily``), (day, subject) (``subject_usage_daily``) and
-(user, assignment) pairs (``assignment_time``). :func:`refresh_statements` recomputes exactly
+(user, assignment) pairs (``assignment_time``), and the users it saw with the time span of their
+events (``user_activity_rollup``). :func:`refresh_statements` recomputes exactly
 those keys from the deduplicated facts and writes their *absolute* values, versioned by
 ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this is exact:
 
@@ -10,6 +11,10 @@ ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this i
 - the newest recompute of a key started after every fact insert that touched it had finished
   (each insert is followed by its own recompute), so the highest version has read them all;
 - a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it.
+
+The per-user rollup is not recomputed: a batch's earliest and latest event time per user and
+its days are inserted as they are into an AggregatingMergeTree (min, max, a set of days), which
+a replay or any arrival order leaves unchanged; it reads nothing.
 
 Work per batch is bounded by the keys it touched, never by the history. :func:`rebuild_statements`
 recomputes everything (backfill after the upgrade, or after a restore), one slice at a time.
@@ -19,15 +24,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from string import Template
 from typing import Any
 
 from clickhouse_connect.driver.binding import finalize_query
 
-ROLLUP_TABLES = ("dau_rollup", "llm_usage_rollup", "subject_usage_rollup", "assignment_time_rollup")
+ROLLUP_TABLES = (
+    "dau_rollup",
+    "llm_usage_rollup",
+    "subject_usage_rollup",
+    "assignment_time_rollup",
+    "user_activity_rollup",
+)
 KEYS_PER_STATEMENT = 2000
 _VERSION = "toUnixTimestamp64Micro(now64(6))"
+
+
+@dataclass
+class SeenSpan:
+    """One user's events in a batch: the earliest and latest event time and their UTC days."""
+
+    first: datetime
+    last: datetime
+    days: set[date] = field(default_factory=set)
+
+    def add(self, ts: datetime) -> None:
+        self.first, self.last = min(self.first, ts), max(self.last, ts)
+        self.days.add(ts.date())
 
 
 @dataclass
@@ -38,6 +62,7 @@ class TouchedKeys:
     llm: set[tuple[date, str, str]] = field(default_factory=set)
     subjects: set[tuple[date, str]] = field(default_factory=set)
     pairs: set[tuple[str, str]] = field(default_factory=set)
+    users: dict[str, SeenSpan] = field(default_factory=dict)
 
     def add(self, table: str, row: Sequence[Any]) -> None:
         """Note the keys of one fact row (columns as in ``stream_processors.rows.COLUMNS``)."""
@@ -49,9 +74,19 @@ class TouchedKeys:
             self.subjects.add((row[0], row[1]))
         elif table == "assignment_events":
             self.pairs.add((row[0], row[1]))
+        elif table == "events_store":
+            self.saw(row[2], row[3])
+
+    def saw(self, user_id: str, ts: datetime) -> None:
+        """Note that ``user_id`` has an event at ``ts`` (UTC)."""
+        span = self.users.get(user_id)
+        if span is None:
+            self.users[user_id] = SeenSpan(ts, ts, {ts.date()})
+        else:
+            span.add(ts)
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.llm or self.subjects or self.pairs)
+        return bool(self.days or self.llm or self.subjects or self.pairs or self.users)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
@@ -150,6 +185,23 @@ SETTINGS join_use_nulls = 0
 """
 _PAIRS_WHERE = "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
 
+# Each user's span of the batch, bound as (user, first ms, last ms, [day numbers]).
+_USERS = """
+INSERT INTO $db.user_activity_rollup (user_id, first_seen, last_seen, active_days)
+SELECT user_id, min(first), max(last), uniqExactState(day)
+FROM (
+    SELECT key.1 AS user_id, fromUnixTimestamp64Milli(key.2, 'UTC') AS first,
+           fromUnixTimestamp64Milli(key.3, 'UTC') AS last, toDate(arrayJoin(key.4)) AS day
+    FROM (SELECT arrayJoin(%(keys)s) AS key)
+)
+GROUP BY user_id
+"""
+_REBUILD_USERS = """
+INSERT INTO $db.user_activity_rollup (user_id, first_seen, last_seen, active_days)
+SELECT user_id, min(ts), max(ts), uniqExactState(toDate(ts))
+FROM $db.events_store WHERE $where GROUP BY user_id
+"""
+
 _REBUILD = (
     """INSERT INTO $db.dau_rollup (day, dau, version)
 SELECT day, toUInt64(uniqExact(user_id)), $version FROM $db.dau_users GROUP BY day""",
@@ -211,7 +263,21 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
                 users=sorted({u for u, _ in keys}),
             )
         )
+    for keys in _chunks(touched.users.items()):
+        statements.append(_bind(_USERS, database, keys=[_span(u, s) for u, s in keys]))
     return statements
+
+
+def _millis(moment: datetime) -> int:
+    if moment.tzinfo is None:  # naive means UTC, as in stream_processors.rows
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000)
+
+
+def _span(user_id: str, span: SeenSpan) -> tuple[str, int, int, list[int]]:
+    epoch = date(1970, 1, 1)
+    days = sorted((day - epoch).days for day in span.days)
+    return (user_id, _millis(span.first), _millis(span.last), days)
 
 
 def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
@@ -225,6 +291,7 @@ def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
         where = f"cityHash64(user_id) % {int(user_slices)} = {int(index)}"
         figures = Template(_PAIR_FIGURES).safe_substitute(where=where)
         statements.append(_sql(_REBUILD_PAIRS, database, figures=figures))
+        statements.append(_sql(_REBUILD_USERS, database, where=where))
     return statements
 
 
@@ -232,30 +299,37 @@ def rolling_dau_sql(now: str, tables: str = "") -> str:
     """Distinct users with an event in ``[now - w, now)`` for w = 24 h, 7 d and 30 d, one row.
 
     ``now`` is a SQL expression (a bound parameter, ``now64(3)``, a Grafana macro); ``tables``
-    a database prefix such as ``{db:Identifier}.``. Exact, and bounded by the answer: the whole
-    UTC days inside the window come from ``dau_users`` (one row per user and day), and only the
-    partial days at the windows' edges from raw events, through their by-time projection.
+    a database prefix such as ``{db:Identifier}.``. Exact, and bounded by the answer: it reads
+    the ``user_activity_rollup`` rows last seen inside the 30 days (through their by-last-seen
+    projection), one per user once merged. Every stored ``last_seen`` is a real event's time and
+    only grows, so a user with such a row inside a window was active in it, and a user active in
+    a window has a row at or after the activity: inside the window, or at or after ``now``. Only
+    the users last seen at or after ``now`` (events dated ahead of ``now``, which the contract
+    allows up to 24 h) are looked up in ``events_store``, by its (user, ts) key.
     """
-    edge = Template(
-        "(ts >= $now - INTERVAL $w AND ts < toStartOfDay($now - INTERVAL $w) + INTERVAL 1 DAY)"
-    )
-    edges = " OR ".join(edge.substitute(now=now, w=w) for w in ("24 HOUR", "7 DAY", "30 DAY"))
-    return Template(_ROLLING_DAU).substitute(now=now, tables=tables, edges=edges)
+    return Template(_ROLLING_DAU).substitute(now=now, tables=tables)
 
 
 _ROLLING_DAU = """
 SELECT
-    uniqExactIf(user_id, lo >= $now - INTERVAL 24 HOUR) AS last_24h,
-    uniqExactIf(user_id, lo >= $now - INTERVAL 7 DAY) AS last_7d,
-    uniqExact(user_id) AS last_30d
+    countIf(seen >= $now - INTERVAL 24 HOUR) AS last_24h,
+    countIf(seen >= $now - INTERVAL 7 DAY) AS last_7d,
+    count() AS last_30d
 FROM
 (
-    SELECT user_id, toDateTime64(day, 3, 'UTC') AS lo
-    FROM ${tables}dau_users
-    WHERE day > toDate($now - INTERVAL 30 DAY) AND day < toDate($now)
-    UNION ALL
-    SELECT user_id, ts AS lo
-    FROM ${tables}events_store
-    WHERE ts < $now AND (ts >= toStartOfDay($now) OR $edges)
+    SELECT user_id, max(at) AS seen
+    FROM
+    (
+        SELECT user_id, last_seen AS at
+        FROM ${tables}user_activity_rollup
+        WHERE last_seen >= $now - INTERVAL 30 DAY AND last_seen < $now
+        UNION ALL
+        SELECT user_id, ts AS at
+        FROM ${tables}events_store
+        WHERE ts >= $now - INTERVAL 30 DAY AND ts < $now AND user_id IN (
+            SELECT user_id FROM ${tables}user_activity_rollup WHERE last_seen >= $now
+        )
+    )
+    GROUP BY user_id
 )
 """

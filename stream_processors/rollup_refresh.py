@@ -34,6 +34,7 @@ def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[Touche
         llm=set(groups[0]) if groups else set(),
         subjects=touched.subjects,
         pairs=touched.pairs,
+        users=touched.users,
     )
     return [first, *(TouchedKeys(llm=set(group)) for group in groups[1:])]
 

@@ -1,4 +1,11 @@
-"""One user's summary: activity from ``events``, ``assignment_time`` and ``llm_usage_daily``."""
+"""One user's summary, read from the rollups by the user's key: the cost is the user's rows.
+
+Activity (first and last seen, active days) comes from ``user_activity_rollup``; the event count
+from the user's own key range of ``events_store`` (``uniqExact(event_id)`` is exact without
+FINAL, and a count that replays must not double cannot be summed from batches); assignments
+from ``assignment_time`` (keyed by user); LLM usage from ``llm_usage_rollup`` through its
+by-user projection, newest version per (day, model) (FINAL would skip the projection).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,12 @@ from ingest_api.reports.exceptions import UnknownUser
 from ingest_api.reports.models import AssignmentTime, LlmUsage, ModelUsage, UserSummary
 
 ACTIVITY_SQL = """
-SELECT count() AS events, uniqExact(toDate(ts)) AS active_days, min(ts), max(ts)
-FROM events
+SELECT
+    (SELECT uniqExact(event_id) FROM events_store WHERE user_id = {user_id:String}) AS events,
+    uniqExactMerge(active_days),
+    min(first_seen),
+    max(last_seen)
+FROM user_activity_rollup
 WHERE user_id = {user_id:String}
 """
 
@@ -22,8 +33,17 @@ ORDER BY first_ts, assignment_id
 
 LLM_SQL = """
 SELECT model, sum(calls), sum(prompt_tokens), sum(completion_tokens), sumKahan(cost_usd)
-FROM llm_usage_daily
-WHERE user_id = {user_id:String}
+FROM
+(
+    SELECT day, model, argMax(calls, version) AS calls,
+           argMax(prompt_tokens, version) AS prompt_tokens,
+           argMax(completion_tokens, version) AS completion_tokens,
+           argMax(cost_usd, version) AS cost_usd
+    FROM llm_usage_rollup
+    WHERE user_id = {user_id:String}
+    GROUP BY day, model
+)
+WHERE calls > 0
 GROUP BY model
 ORDER BY model
 """

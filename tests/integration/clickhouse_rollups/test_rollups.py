@@ -184,17 +184,22 @@ def test_a_rebuild_from_facts_gives_the_same_answers_as_refreshes(
 def test_touched_keys_come_from_the_fact_rows() -> None:
     touched = TouchedKeys()
     day = date(2026, 11, 20)
+    late = datetime(2026, 11, 21, 0, 0, 1, tzinfo=UTC)
+    early = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     touched.add("dau_users", (day, "u"))
     touched.add("llm_calls", (day, "u", "gpt", UUID(int=1), 1, 2, 0.5))
     touched.add("subject_events", (day, "math", "u", UUID(int=2)))
     touched.add("assignment_events", ("u", "hw", datetime.now(UTC), UUID(int=3), "math", 0))
-    touched.add("events_store", ("ignored",))
+    for ts in (late, early):
+        touched.add("events_store", (UUID(int=4), "x.y", "u", ts, ts, "", "", "", "", "{}"))
     assert (touched.days, touched.llm, touched.subjects, touched.pairs) == (
         {day},
         {(day, "u", "gpt")},
         {(day, "math")},
         {("u", "hw")},
     )
+    span = touched.users["u"]
+    assert (span.first, span.last, span.days) == (early, late, {day, late.date()})
 
 
 def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
@@ -216,7 +221,23 @@ def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
         client.command(f"DROP DATABASE IF EXISTS `{database}`")
 
 
-def test_rolling_dau_from_day_facts_and_edge_events_equals_a_count_over_every_event(
+def store_events(client: Client, db: str, events: list[tuple[str, datetime]]) -> None:
+    """``events`` into ``events_store`` and the user rollup, in batches as the worker does."""
+    client.insert(
+        "events_store",
+        [(uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events],
+        column_names=list(COLUMNS["events_store"]),
+        database=db,
+    )
+    for start in range(0, len(events), 700):
+        touched = TouchedKeys()
+        for user, ts in events[start : start + 700]:
+            touched.saw(user, ts)
+        for statement in refresh_statements(db, touched):
+            client.command(statement)
+
+
+def test_rolling_dau_from_the_user_rollup_equals_a_count_over_every_event(
     client: Client, database: str
 ) -> None:
     rng = random.Random(12)
@@ -225,26 +246,23 @@ def test_rolling_dau_from_day_facts_and_edge_events_equals_a_count_over_every_ev
         (f"u{rng.randrange(300)}", end - timedelta(milliseconds=rng.randrange(35 * 86_400_000)))
         for _ in range(4000)
     ]
+    # Events dated ahead of some "now" (the contract allows 24 h), some from users active
+    # inside the windows too, so that their newest row lies beyond "now".
+    events += [(f"u{rng.randrange(320)}", end + timedelta(minutes=rng.randrange(-600, 600)))]
     events += [("edge", end - timedelta(days=30)), ("late", end + timedelta(hours=2))]
-    columns = list(COLUMNS["events_store"])
-    client.insert(
-        "events_store",
-        [(uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events],
-        column_names=columns,
-        database=database,
-    )
-    client.insert(
-        "dau_users",
-        sorted({(ts.date(), user) for user, ts in events}),
-        column_names=["day", "user_id"],
-        database=database,
-    )
+    events += [("u7", end + timedelta(hours=20)), ("u8", end - timedelta(hours=30))]
+    events += [(f"u{rng.randrange(320)}", end + timedelta(hours=rng.randrange(24)))] * 30
+    rng.shuffle(events)
+    store_events(client, database, events)
+    store_events(client, database, events[:900])  # a replayed batch changes nothing
     sql = rolling_dau_sql("{now:DateTime64(3, 'UTC')}", "{db:Identifier}.")
     for now in (
         end,
         end + timedelta(milliseconds=1),
         end - timedelta(milliseconds=1),
         end - timedelta(hours=13, minutes=7, seconds=5, milliseconds=123),
+        end + timedelta(hours=5),
+        end + timedelta(days=3),
     ):
         expected = tuple(
             len({user for user, ts in events if now - window <= ts < now})
@@ -252,3 +270,31 @@ def test_rolling_dau_from_day_facts_and_edge_events_equals_a_count_over_every_ev
         )
         rows = client.query(sql, parameters={"now": now, "db": database}).result_rows
         assert tuple(int(v) for v in rows[0]) == expected, now
+
+
+USER_ACTIVITY = (
+    "SELECT user_id, uniqExactMerge(active_days), min(first_seen), max(last_seen) "
+    "FROM {db}.user_activity_rollup GROUP BY user_id"
+)
+USER_ACTIVITY_FROM_EVENTS = (
+    "SELECT user_id, uniqExact(toDate(ts)), min(ts), max(ts) "
+    "FROM {db}.events_store GROUP BY user_id"
+)
+
+
+def test_user_rollup_refreshed_per_batch_equals_a_rebuild_and_the_events(
+    client: Client, database: str
+) -> None:
+    rng = random.Random(13)
+    start = datetime(2026, 10, 1, 23, tzinfo=UTC)
+    events = [
+        (f"u{rng.randrange(50)}", start + timedelta(seconds=rng.randrange(10 * 86400)))
+        for _ in range(3000)
+    ]
+    store_events(client, database, events)
+    expected = answers(client, database, {"users": USER_ACTIVITY_FROM_EVENTS})["users"]
+    assert answers(client, database, {"users": USER_ACTIVITY})["users"] == expected
+    client.command(f"TRUNCATE TABLE `{database}`.user_activity_rollup")
+    for statement in rebuild_statements(database, user_slices=3):
+        client.command(statement)
+    assert answers(client, database, {"users": USER_ACTIVITY})["users"] == expected
