@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from rich.console import Console
 
-from bench import endpoint, queries, stack_sections, worker
+from bench import endpoint, queries, scale, stack_sections, worker
 from bench.config import BenchSettings
 from bench.report import build_table
 
@@ -32,6 +32,8 @@ SEPARATE: dict[str, Callable[[BenchSettings], dict[str, Any]]] = {
     "endpoint": endpoint.run,
 }
 SECTIONS = (*stack_sections.SECTIONS, *SEPARATE)
+# Long sections, run only when named in --only.
+OPTIONAL: dict[str, Callable[[BenchSettings], dict[str, Any]]] = {"scale": scale.run}
 
 
 def _loadavg() -> list[float]:
@@ -43,12 +45,11 @@ def parse_sections(text: str | None) -> list[str]:
     if not text:
         return list(SECTIONS)
     names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = sorted(set(names) - set(SECTIONS))
+    known = (*SECTIONS, *OPTIONAL)
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise SystemExit(
-            f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}"
-        )
-    return [s for s in SECTIONS if s in names]
+        raise SystemExit(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    return [s for s in known if s in names]
 
 
 def run_sections(cfg: BenchSettings, chosen: list[str]) -> dict[str, Any]:
@@ -70,10 +71,11 @@ def run_sections(cfg: BenchSettings, chosen: list[str]) -> dict[str, Any]:
         before, started = _loadavg(), time.monotonic()
         results |= stack_sections.run(cfg, on_stack, console)
         note(on_stack, before, started)
-    for name in (s for s in chosen if s in SEPARATE):
+    runners = SEPARATE | OPTIONAL
+    for name in (s for s in chosen if s in runners):
         before, started = _loadavg(), time.monotonic()
         with console.status(f"{name}…"):
-            results[name] = SEPARATE[name](cfg)
+            results[name] = runners[name](cfg)
         note([name], before, started)
     results["measured"] = measured
     return results
@@ -105,6 +107,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     console.print(build_table(results, chosen))
+    if "scale" in chosen:
+        console.print(scale.table(results["scale"]))
     console.print(f"written to {RESULTS}")
 
 
