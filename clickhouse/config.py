@@ -122,10 +122,10 @@ class SchemaSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def schema_settings() -> SchemaSettings:
     """The migrations' settings from the environment and ``.env``, read once."""
-    return SchemaSettings()  # type: ignore[call-arg]
+    return SchemaSettings()
 
 
 @lru_cache(maxsize=1)
 def endpoint_settings() -> EndpointSettings:
     """The endpoint's settings from the environment and ``.env``, read once."""
-    return EndpointSettings()  # type: ignore[call-arg]
+    return EndpointSettings()
