@@ -47,9 +47,12 @@ test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench
 
-lint: install  ## ruff check and ruff format --check
+MYPY_STRICT := schemas core clickhouse
+
+lint: install  ## ruff check, ruff format --check, mypy (strict) on the typed packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(MYPY_STRICT)
 
 clean:  ## remove local data (Kafka logs, ClickHouse data); keeps the venv and jar cache
 	rm -rf data

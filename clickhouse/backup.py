@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 from clickhouse_connect.driver.client import Client
 
+from clickhouse.client import scalar_int
 from clickhouse.exceptions import BackupError
 
 __all__ = ["BackupError", "backup", "restore", "storage_tables"]
@@ -53,7 +54,7 @@ def backup(
     counts: dict[str, int] = {}
     for table in storage_tables(client, database):
         ident = {"db": database, "t": table}
-        counts[table] = int(client.command(COUNT, parameters=ident))
+        counts[table] = scalar_int(client, COUNT, ident)
         with (target / f"{table}.native").open("wb") as out:
             for chunk in client.raw_stream(SELECT_ALL, parameters=ident, fmt="Native"):
                 out.write(chunk)
@@ -84,7 +85,7 @@ def restore(
     restored: dict[str, int] = {}
     for table, expected in manifest["tables"].items():
         ident = {"db": database, "t": table}
-        existing = int(client.command(COUNT, parameters=ident))
+        existing = scalar_int(client, COUNT, ident)
         if existing:
             raise BackupError(
                 f"{database}.{table} already has {existing} rows; restore into an empty database "
@@ -94,7 +95,7 @@ def restore(
         if dump.stat().st_size:
             with dump.open("rb") as data:  # streamed, never held whole in memory
                 client.raw_insert(f"`{database}`.`{table}`", insert_block=data, fmt="Native")
-        restored[table] = int(client.command(COUNT, parameters=ident))
+        restored[table] = scalar_int(client, COUNT, ident)
         if restored[table] != expected:
             raise BackupError(f"{table}: restored {restored[table]} rows, backup has {expected}")
         progress(table, restored[table])

@@ -47,6 +47,14 @@ def _use(client: ClientT, database: str) -> ClientT:
     return client
 
 
+def scalar_int(client: Client, query: str, parameters: dict[str, Any]) -> int:
+    """The single integer a query such as ``SELECT count() ...`` answers."""
+    value = client.command(query, parameters=parameters)
+    if not isinstance(value, int | str):
+        raise TypeError(f"expected one number from {query!r}, got {value!r}")
+    return int(value)
+
+
 def writer_client(database: str | None = None, settings: SharedSettings | None = None) -> Client:
     """A client with the writer's account (``CLICKHOUSE_USER``) on ``database``.
 

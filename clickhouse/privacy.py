@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from clickhouse_connect.driver.client import Client
 
+from clickhouse.client import scalar_int
 from clickhouse.rollups import TouchedKeys, refresh_statements
 
 TABLES_WITH_USERS = """
@@ -76,7 +77,7 @@ def forget_user(
     removed: dict[str, int] = {}
     for table in user_tables(client, database):
         params = {"db": database, "t": table, "ids": ids}
-        count = int(client.command(COUNT_USER, parameters=params))
+        count = scalar_int(client, COUNT_USER, params)
         if count:
             client.command(DELETE_USER, parameters=params, settings={"mutations_sync": 2})
         removed[table] = count

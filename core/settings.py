@@ -54,4 +54,4 @@ class SharedSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def shared_settings() -> SharedSettings:
     """The process's shared settings, read once."""
-    return SharedSettings()  # type: ignore[call-arg]
+    return SharedSettings()

@@ -7,7 +7,7 @@ any other well-formed name is a custom event whose metadata is free-form.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -31,7 +31,7 @@ MAX_EVENT_BYTES = 32 * 1024
 MAX_FUTURE = timedelta(hours=24)
 MIN_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
 TIMESTAMP_RANGE = "must be between 1970-01-01T00:00:00Z and 24 h from now"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 NonNegativeFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]

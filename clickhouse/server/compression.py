@@ -34,14 +34,16 @@ class _Identity:
 class _Lz4Encoder:
     def __init__(self) -> None:
         self._codec = lz4.frame.LZ4FrameCompressor()
-        self._header = self._codec.begin()
+        self._header: bytes = self._codec.begin()
 
     def feed(self, chunk: bytes) -> bytes:
-        out, self._header = self._header + self._codec.compress(chunk), b""
+        compressed: bytes = self._codec.compress(chunk)
+        out, self._header = self._header + compressed, b""
         return out
 
     def flush(self) -> bytes:
-        return self._header + self._codec.flush()
+        rest: bytes = self._codec.flush()
+        return self._header + rest
 
 
 class _ZstdEncoder:
