@@ -101,4 +101,4 @@ class ApiSettings(SharedSettings):
 @lru_cache(maxsize=1)
 def api_settings() -> ApiSettings:
     """The process's API settings, read once."""
-    return ApiSettings()  # type: ignore[call-arg]
+    return ApiSettings()
