@@ -73,14 +73,22 @@ def _local(name: str) -> str:
     return f"{database}{dot}{table}{LOCAL_SUFFIX}"
 
 
+def _after_lead(sql: str) -> int:
+    """Where the statement starts after leading comments and blanks (``_LEAD`` always matches)."""
+    lead = _LEAD.match(sql)
+    return lead.end() if lead else 0
+
+
 def storage_tables(statements: Iterable[str]) -> frozenset[str]:
     """The tables (names without database) that ``statements`` create with a MergeTree engine."""
     found: set[str] = set()
     for sql in statements:
-        head = _HEAD.match(sql, _LEAD.match(sql).end())  # type: ignore[union-attr]
-        verb = head.group("verb").upper().split() if head else []
+        head = _HEAD.match(sql, _after_lead(sql))
+        if head is None:
+            continue
+        verb = head.group("verb").upper().split()
         if verb[:1] == ["CREATE"] and "TABLE" in verb and _ENGINE.search(sql):
-            found.add(_table(head.group("name")))  # type: ignore[union-attr]
+            found.add(_table(head.group("name")))
     return frozenset(found)
 
 
@@ -123,7 +131,7 @@ class ClusterDDL:
 
     def statements(self, sql: str) -> list[str]:
         """The cluster form of one single-node statement, in the order to run them."""
-        start = _LEAD.match(sql).end()  # type: ignore[union-attr]
+        start = _after_lead(sql)
         head = _HEAD.match(sql, start)
         if head is None:
             first = sql[start:].split(None, 2)[:2]

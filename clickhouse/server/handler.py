@@ -118,10 +118,11 @@ def _headers(
 
 async def _insert(lease: Lease, statement: Statement, params: RequestParams) -> Summary:
     assert statement.insert is not None
+    fmt = statement.insert.fmt
 
     def start() -> InsertStream:
         prepare(lease.conn, params.database, params.settings, lease.undo)
-        inserter = InsertStream(lease.conn, statement.sql, statement.insert.fmt)  # type: ignore[union-attr]
+        inserter = InsertStream(lease.conn, statement.sql, fmt)
         inserter.append(statement.data)
         return inserter
 
