@@ -1,6 +1,6 @@
 """Replay dead letters whose payload is now valid back into the events topic, once each.
 
-The payload is re-validated as the worker decodes it (``stream_processors.decoding``): a JSON
+The payload is re-validated by the rule the worker decodes with (``schemas.records``): a JSON
 object, schema version 1, an :class:`EventRecord`, strict metadata for known event names. Valid
 ones are re-published unchanged (same ``event_id``, original key) in Kafka transactions that
 also write a marker per dead letter to ``<dlq topic>.replayed`` (compacted, key
@@ -14,15 +14,14 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
-from pydantic import ValidationError
 
 from core.kafka_admin import admin_client
 from pulse.dlq.reader import DeadLetter, Position, partition_ids, scan
-from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord, describe_errors
+from schemas.events import EventRecord
+from schemas.records import InvalidRecord, parse_record
 
 BATCH = 500
 
@@ -35,22 +34,9 @@ def marker_topic(dlq_topic: str) -> str:
 def revalidate(value: bytes) -> EventRecord | str:
     """The record the worker would accept from ``value``, or why it still would not."""
     try:
-        doc = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        return f"value is not JSON: {exc}"
-    if not isinstance(doc, dict):
-        return "value is not a JSON object"
-    version = doc.get("v", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        return f"schema version {version!r} unsupported; expected 1"
-    try:
-        record = EventRecord.model_validate(doc)
-        schema = KNOWN_EVENTS.get(record.event)
-        if schema is not None:
-            schema.model_validate(record.metadata)
-    except ValidationError as exc:
-        return describe_errors(exc)
-    return record
+        return parse_record(value)
+    except InvalidRecord as exc:
+        return str(exc)
 
 
 @dataclass

@@ -1,0 +1,41 @@
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import orjson
+import pytest
+
+from schemas.records import InvalidRecord, parse_record
+
+
+def record(**overrides: object) -> bytes:
+    doc = {
+        "v": 1,
+        "event_id": str(uuid4()),
+        "event": "user.login",
+        "user_id": "u-1",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "received_at": datetime.now(UTC).isoformat(),
+        "metadata": {},
+    }
+    return orjson.dumps({**doc, **overrides})
+
+
+def test_a_valid_record_parses() -> None:
+    assert parse_record(record(user_id="u-7")).user_id == "u-7"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "says"),
+    [
+        (b"\x00 not json", "not_json", "not JSON"),
+        (b"", "not_json", "not JSON"),
+        (b"[1, 2]", "invalid_record", "not a JSON object"),
+        (record(v=2), "schema_version", "version 2"),
+        (b'{"v": 1, "event": "user.login"}', "invalid_record", "event_id"),
+        (record(event="llm.call", metadata={"model": "m"}), "invalid_record", "prompt_tokens"),
+    ],
+)
+def test_an_unacceptable_value_says_why(value: bytes, reason: str, says: str) -> None:
+    with pytest.raises(InvalidRecord, match=says) as refused:
+        parse_record(value)
+    assert refused.value.reason == reason
