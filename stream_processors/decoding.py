@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 from faust.serializers import codecs
-from pydantic import ValidationError
 
-from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord, describe_errors
+from schemas.events import EventRecord
+from schemas.records import InvalidRecord, parse_record
 
 CODEC_NAME = "pulse_event"
 
@@ -28,27 +28,12 @@ class Undecodable:
 
 
 def decode_record(raw: bytes | None) -> EventRecord | Undecodable:
-    """Decode and validate one message value (JSON EventRecord, schema version 1)."""
+    """Decode and validate one message value by the rule of ``schemas.records.parse_record``."""
     data = raw or b""
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        return Undecodable("not_json", f"value is not JSON: {exc}", data)
-    if not isinstance(doc, dict):
-        return Undecodable("invalid_record", "value is not a JSON object", data)
-    version = doc.get("v", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        return Undecodable(
-            "schema_version", f"schema version {version!r} unsupported; expected 1", data
-        )
-    try:
-        record = EventRecord.model_validate(doc)
-        schema = KNOWN_EVENTS.get(record.event)
-        if schema is not None:
-            schema.model_validate(record.metadata)
-    except ValidationError as exc:
-        return Undecodable("invalid_record", describe_errors(exc), data)
-    return record
+        return parse_record(data)
+    except InvalidRecord as exc:
+        return Undecodable(exc.reason, str(exc), data)
 
 
 class EventRecordCodec(codecs.Codec):
