@@ -65,13 +65,19 @@ class AsyncClient(EventMethods):
         loop = asyncio.get_running_loop()  # RuntimeError outside a loop, which says so
         self._loop = loop
         self._wake, self._progress, self._abort = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        self._buffer.wakeup = lambda: loop.call_soon_threadsafe(self._wake.set)
+        self._buffer.wakeup = self._nudge
         self._http = httpx.AsyncClient(
             base_url=self.url.rstrip("/"),
             headers=headers(self._key, self.options.gzip),
             timeout=self.options.request_timeout,
         )
         self._task = loop.create_task(self._run(), name="pulse-client-sender")
+
+    def _nudge(self) -> None:
+        """Wake the sender task, from any thread; nothing to wake once the loop is closed."""
+        if not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._wake.set)
 
     def _put(self, item: Encoded) -> bool:
         if self._task is None:
@@ -182,6 +188,7 @@ class AsyncClient(EventMethods):
 
     def _send_leftovers(self) -> None:
         """At exit without ``aclose``: send what is left from this thread, same ids, bounded."""
+        atexit.unregister(self._send_leftovers)
         leftovers = self._inflight + self._buffer.drain()
         self._buffer.close()
         if not leftovers:
