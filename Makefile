@@ -47,7 +47,7 @@ test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench
 
-MYPY_STRICT := schemas core clickhouse
+MYPY_STRICT := schemas core clickhouse ingest_api
 
 lint: install  ## ruff check, ruff format --check, mypy (strict) on the typed packages
 	$(BIN)/ruff check .
