@@ -3,8 +3,12 @@
 Starts its own embedded ClickHouse endpoint, fills a fresh database with ``query_events``
 generated events and their facts (``bench.querydata``), builds the rollups from them, then
 times each question a few times through clickhouse-connect, as the API and Grafana ask it, and
-reports p50/p95 and the ratio view / raw. Both forms must give the same answer; ``agree``
-records that they did.
+reports p50/p95 of each form and the ratios view / raw. Both forms must give the same answer;
+``agree`` records that they did. Then it replays worker batches on the same history to time
+what the rollups add to freshness (``bench.rollup_freshness``).
+
+The size is ``PULSE_BENCH_QUERY_EVENTS`` (10M by default; ``PULSE_BENCH_QUERY_EVENTS=100000000``
+for the 100M run, about half an hour on two cores).
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import itertools
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 from urllib3 import Timeout
 
-from bench import querydata
+from bench import querydata, rollup_freshness
 from bench.config import BenchSettings
 from bench.services import clickhouse_endpoint, migrated
 from bench.stats import latency_summary, ratio, repeat, timed
@@ -80,15 +85,29 @@ LLM_MONTH_RAW = f"""SELECT toDate(ts) AS day, JSONExtractString(metadata, 'model
        sumKahan(JSONExtractFloat(metadata, 'cost_usd'))
 FROM events WHERE event = 'llm.call' AND ts >= {SINCE} GROUP BY day, model ORDER BY day, model"""
 
-# One fixed "now" for both forms, so that they count the same window.
-NOW = "toDateTime64(toStartOfHour(now()) - INTERVAL 90 MINUTE, 3, 'UTC')"
-ROLLING_VIEW = rolling_dau_sql(NOW)
-ROLLING_RAW = f"""SELECT uniqExactIf(user_id, ts >= {NOW} - INTERVAL 24 HOUR),
-       uniqExactIf(user_id, ts >= {NOW} - INTERVAL 7 DAY), uniqExact(user_id)
-FROM events WHERE ts >= {NOW} - INTERVAL 30 DAY AND ts < {NOW}"""
+ACTIVITY_RAW = """
+SELECT count() AS events, uniqExact(toDate(ts)) AS active_days, min(ts), max(ts)
+FROM events
+WHERE user_id = {user_id:String}
+"""
 
 SUMMARY_VIEWS = (ACTIVITY_SQL, ASSIGNMENTS_SQL, LLM_SQL)
-SUMMARY_RAW = (ACTIVITY_SQL, ASSIGNMENTS_RAW, LLM_RAW)
+SUMMARY_RAW = (ACTIVITY_RAW, ASSIGNMENTS_RAW, LLM_RAW)
+
+ROLLUP_BATCHES = 20
+WORKER_BATCH = 5000  # the worker's default PULSE_SINK_MAX_ROWS
+
+
+def rolling_raw(now: str) -> str:
+    """Rolling DAU straight from ``events`` for the windows ending at ``now``."""
+    return f"""SELECT uniqExactIf(user_id, ts >= {now} - INTERVAL 24 HOUR),
+       uniqExactIf(user_id, ts >= {now} - INTERVAL 7 DAY), uniqExact(user_id)
+FROM events WHERE ts >= {now} - INTERVAL 30 DAY AND ts < {now}"""
+
+
+def sql_moment(moment: datetime) -> str:
+    """``moment`` as a DateTime64(3, 'UTC') literal."""
+    return f"toDateTime64('{moment.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}', 3, 'UTC')"
 
 
 @dataclass(frozen=True)
@@ -101,14 +120,17 @@ class Question:
     per_user: bool = False
 
 
-QUESTIONS = (
-    Question("dau_30_days", [DAU_VIEW], [DAU_RAW]),
-    Question("top_subjects_30_days", [TOP_VIEW], [TOP_RAW]),
-    Question("llm_usage_30_days", [LLM_MONTH_VIEW], [LLM_MONTH_RAW]),
-    Question("rolling_dau", [ROLLING_VIEW], [ROLLING_RAW]),
-    Question("user_assignment_time", [ASSIGNMENTS_SQL], [ASSIGNMENTS_RAW], per_user=True),
-    Question("user_summary", SUMMARY_VIEWS, SUMMARY_RAW, per_user=True),
-)
+def questions(now: str) -> tuple[Question, ...]:
+    """Every question; the rolling windows end at ``now``, the moment the events were made
+    (live traffic up to it: nothing is dated after it), the same for both forms."""
+    return (
+        Question("dau_30_days", [DAU_VIEW], [DAU_RAW]),
+        Question("top_subjects_30_days", [TOP_VIEW], [TOP_RAW]),
+        Question("llm_usage_30_days", [LLM_MONTH_VIEW], [LLM_MONTH_RAW]),
+        Question("rolling_dau", [rolling_dau_sql(now)], [rolling_raw(now)]),
+        Question("user_assignment_time", [ASSIGNMENTS_SQL], [ASSIGNMENTS_RAW], per_user=True),
+        Question("user_summary", SUMMARY_VIEWS, SUMMARY_RAW, per_user=True),
+    )
 
 
 def _normal(rows: list[Any]) -> list[Any]:
@@ -145,6 +167,7 @@ def measure_question(
         "views": views,
         "raw_events": raw,
         "p50_ratio_views_vs_raw": ratio(views["p50_ms"], raw["p50_ms"]),
+        "p95_ratio_views_vs_raw": ratio(views["p95_ms"], raw["p95_ms"]),
         "agree": _agree(client, question, users[:2]),
     }
 
@@ -164,17 +187,26 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         client = writer_client(settings=shared)
         client.timeout = Timeout(connect=10, read=1800)  # 10M rows on a busy machine: minutes
         try:
+            until = sql_moment(datetime.now(UTC))
             load_s, counts = timed(
                 lambda: querydata.load(
-                    client, DATABASE, cfg.query_events, cfg.query_users, cfg.query_days
+                    client, DATABASE, cfg.query_events, cfg.query_users, cfg.query_days, until
                 )
             )
             # The facts were loaded directly, as a restore would: build their rollups once.
             rollup_s, _ = timed(lambda: backfill_rollups(client, DATABASE))
             users = sample_users(cfg.query_users)
-            questions = {
-                q.name: measure_question(client, q, users, cfg.query_runs) for q in QUESTIONS
+            asked = {
+                q.name: measure_question(client, q, users, cfg.query_runs) for q in questions(until)
             }
+            freshness = rollup_freshness.measure(
+                client,
+                DATABASE,
+                cfg.query_users,
+                datetime.now(UTC),
+                ROLLUP_BATCHES,
+                WORKER_BATCH,
+            )
         finally:
             client.close()
     return {
@@ -184,5 +216,6 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         "load_seconds": round(load_s, 1),
         "rollup_build_seconds": round(rollup_s, 1),
         "rows": counts,
-        "questions": questions,
+        "questions": asked,
+        "rollup_refresh": freshness,
     }

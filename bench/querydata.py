@@ -1,7 +1,8 @@
 """Ten million events made inside ClickHouse, then the fact tables derived from them.
 
 ``events_store`` rows come from ``numbers(N)`` with hash-based expressions shaped like the
-workload (skewed user activity, ``days`` of event time, the workload's subjects and models,
+workload (skewed user activity, the ``days`` of event time before ``until``, as live traffic
+up to the moment of the load, the workload's subjects and models,
 the same event mix as learning traffic). The fact tables are then filled from ``events_store``
 by the rules of ``stream_processors/rows.py``, written as SQL, in their settled (merged) state:
 one ``dau_users`` row per (day, user), one fact row per event_id.
@@ -20,8 +21,9 @@ def _array(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
-def events_sql(database: str, events: int, users: int, days: int) -> str:
-    """``INSERT ... SELECT`` generating ``events`` rows of ``events_store``."""
+def events_sql(database: str, events: int, users: int, days: int, until: str = "now64(3)") -> str:
+    """``INSERT ... SELECT`` generating ``events`` rows of ``events_store``, all before ``until``
+    (a SQL expression) and within ``days`` of it."""
     subjects, models = _array(SUBJECTS), _array([m.name for m in LLM_MODELS])
     sources = _array(list(SOURCES))
     return f"""
@@ -32,7 +34,7 @@ SELECT
             r < 62, 'assignment.started', r < 66, 'assignment.submitted', r < 74, 'user.login',
             r < 80, 'user.logout', r < 90, 'chat.message', 'llm.call') AS event,
     concat('student-', toString(u)) AS user_id,
-    toDateTime64(today() - day_back, 3, 'UTC') + toIntervalMillisecond(ms_of_day) AS ts,
+    toDateTime64({until}, 3, 'UTC') - toIntervalMillisecond(1 + back_ms) AS ts,
     ts + toIntervalMillisecond(20 + h % 900) AS received_at,
     {sources}[1 + h % length({sources})] AS source,
     concat('s-', toString(u), '-', toString(day_back)) AS session_id,
@@ -59,8 +61,8 @@ FROM
         r < 66 AS is_assignment,
         -- Skewed activity: a few heavy users, a long tail of occasional ones.
         toUInt64(pow(cityHash64(number, 1) / {MAX_HASH}, 2) * {users}) AS u,
-        cityHash64(number, 2) % {days} AS day_back,
-        cityHash64(number, 3) % 86400000 AS ms_of_day,
+        cityHash64(number, 2) % ({days} * 86400000 - 1) AS back_ms,
+        intDiv(back_ms, 86400000) AS day_back,
         u * 3 + cityHash64(number, 4) % 12 AS a,
         10 + cityHash64(number, 5) % 2000 AS prompt,
         cityHash64(number, 6) % 800 AS completion
@@ -91,9 +93,11 @@ def facts_sql(database: str) -> list[str]:
     ]
 
 
-def load(client: Client, database: str, events: int, users: int, days: int) -> dict[str, int]:
-    """Generate the events and their facts; the row count of every table."""
-    client.command(events_sql(database, events, users, days))
+def load(
+    client: Client, database: str, events: int, users: int, days: int, until: str = "now64(3)"
+) -> dict[str, int]:
+    """Generate the events (before ``until``) and their facts; the row count of every table."""
+    client.command(events_sql(database, events, users, days, until))
     for statement in facts_sql(database):
         client.command(statement)
     tables = ("events_store", "dau_users", "llm_calls", "subject_events", "assignment_events")

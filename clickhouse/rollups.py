@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from string import Template
 from typing import Any
 
+import orjson
 from clickhouse_connect.driver.binding import finalize_query
 
 ROLLUP_TABLES = (
@@ -114,10 +115,7 @@ INSERT INTO $db.llm_usage_rollup
     (day, user_id, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
 SELECT k.day, k.user_id, k.model, f.calls, f.prompt_tokens, f.completion_tokens, f.cost_usd,
        $version
-FROM (
-    SELECT toDate(key.1) AS day, key.2 AS user_id, key.3 AS model
-    FROM (SELECT arrayJoin(%(keys)s) AS key)
-) AS k
+FROM format(JSONCompactEachRow, 'day Date, user_id String, model String', %(rows)s) AS k
 LEFT JOIN (
     SELECT day, user_id, model, count() AS calls, sum(prompt_token_count) AS prompt_tokens,
            sum(completion_token_count) AS completion_tokens, sumKahan(call_cost_usd) AS cost_usd
@@ -131,9 +129,7 @@ LEFT JOIN (
 _SUBJECTS = """
 INSERT INTO $db.subject_usage_rollup (day, subject, users, events, version)
 SELECT k.day, k.subject, f.users, f.events, $version
-FROM (
-    SELECT toDate(key.1) AS day, key.2 AS subject FROM (SELECT arrayJoin(%(keys)s) AS key)
-) AS k
+FROM format(JSONCompactEachRow, 'day Date, subject String', %(rows)s) AS k
 LEFT JOIN (
     SELECT day, subject, toUInt64(uniqExact(user_id)) AS users, count() AS events
     FROM $db.subject_events FINAL
@@ -178,22 +174,21 @@ INSERT INTO $db.assignment_time_rollup ($pair_columns)
 SELECT k.user_id, k.assignment_id, f.subject,
        if(f.events = 0, now64(3), f.first_ts), if(f.events = 0, now64(3), f.last_ts),
        f.active_seconds, f.submitted, f.events, $version
-FROM (SELECT key.1 AS user_id, key.2 AS assignment_id
-      FROM (SELECT arrayJoin(%(keys)s) AS key)) AS k
+FROM format(JSONCompactEachRow, 'user_id String, assignment_id String', %(rows)s) AS k
 LEFT JOIN ($figures) AS f USING (user_id, assignment_id)
 SETTINGS join_use_nulls = 0
 """
 _PAIRS_WHERE = "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
 
-# Each user's span of the batch, bound as (user, first ms, last ms, [day numbers]).
+# Each user's span of the batch, sent as JSON rows (user, first ms, last ms, [day numbers]): the
+# format's parser reads thousands of rows in milliseconds, where a literal array of as many
+# tuples takes ClickHouse's query analysis seconds.
 _USERS = """
 INSERT INTO $db.user_activity_rollup (user_id, first_seen, last_seen, active_days)
-SELECT user_id, min(first), max(last), uniqExactState(day)
-FROM (
-    SELECT key.1 AS user_id, fromUnixTimestamp64Milli(key.2, 'UTC') AS first,
-           fromUnixTimestamp64Milli(key.3, 'UTC') AS last, toDate(arrayJoin(key.4)) AS day
-    FROM (SELECT arrayJoin(%(keys)s) AS key)
-)
+SELECT user_id, min(fromUnixTimestamp64Milli(first, 'UTC')),
+       max(fromUnixTimestamp64Milli(last, 'UTC')), uniqExactState(toDate(arrayJoin(days)))
+FROM format(JSONCompactEachRow, 'user_id String, first Int64, last Int64, days Array(UInt16)',
+            %(rows)s)
 GROUP BY user_id
 """
 _REBUILD_USERS = """
@@ -239,6 +234,7 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
                 _LLM,
                 database,
                 keys=[(d.isoformat(), u, m) for d, u, m in keys],
+                rows=_json_rows(keys),
                 days=sorted({d for d, _, _ in keys}),
                 users=sorted({u for _, u, _ in keys}),
             )
@@ -249,6 +245,7 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
                 _SUBJECTS,
                 database,
                 keys=[(d.isoformat(), s) for d, s in keys],
+                rows=_json_rows(keys),
                 days=sorted({d for d, _ in keys}),
             )
         )
@@ -260,12 +257,18 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
                 database,
                 {"figures": figures},
                 keys=keys,
+                rows=_json_rows(keys),
                 users=sorted({u for u, _ in keys}),
             )
         )
     for keys in _chunks(touched.users.items()):
-        statements.append(_bind(_USERS, database, keys=[_span(u, s) for u, s in keys]))
+        statements.append(_bind(_USERS, database, rows=_json_rows(_span(u, s) for u, s in keys)))
     return statements
+
+
+def _json_rows(keys: Iterable[Sequence[Any]]) -> str:
+    """``keys`` as JSONCompactEachRow text, for ``format(JSONCompactEachRow, ...)``."""
+    return "\n".join(orjson.dumps(key).decode() for key in keys)
 
 
 def _millis(moment: datetime) -> int:

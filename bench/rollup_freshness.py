@@ -1,0 +1,113 @@
+"""What the rollups add to freshness: a stored batch's facts to its rollup rows being readable.
+
+The worker acknowledges a batch only after it stored the batch's facts and then ran the
+rollup refresh of the keys the batch touched (``stream_processors.rollup_refresh``); the raw
+row is visible when the facts are stored, the rollups when the refresh returns. This section
+replays that on the queries section's loaded database (the history the recompute reads is the
+bench's 10M events): batches of worker-sized traffic, mostly of the last hour, some historical
+(days old), each stored with the worker's fact rows and refreshed with the worker's statements.
+An accepted event's rollup freshness is its raw-row freshness (the ``freshness`` section) plus
+``refresh`` here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from bench.stats import latency_summary
+from clickhouse.rollups import TouchedKeys, refresh_statements
+from pulse.workload.catalog import LLM_MODELS, SUBJECTS
+from schemas.events import EventRecord
+from stream_processors import rows
+from stream_processors.rollup_refresh import within_partition_limit
+from stream_processors.sink import DEFAULT_MAX_PARTITIONS
+
+HISTORICAL_SHARE = 0.03
+
+
+def _record(rng: random.Random, users: int, now: datetime) -> EventRecord:
+    back = timedelta(days=rng.randrange(2, 20)) if rng.random() < HISTORICAL_SHARE else timedelta()
+    ts = now - back - timedelta(milliseconds=rng.randrange(3_600_000))
+    user = f"student-{int(rng.random() ** 2 * users)}"
+    kind = rng.random()
+    if kind < 0.66:
+        event = rng.choice(("assignment.heartbeat", "assignment.viewed", "assignment.submitted"))
+        metadata: dict[str, Any] = {
+            "assignment_id": f"hw-{rng.randrange(users * 3)}",
+            "subject": rng.choice(SUBJECTS),
+        }
+    elif kind < 0.76:
+        event = "llm.call"
+        prompt, completion = rng.randrange(10, 2000), rng.randrange(800)
+        cost = round(prompt * 2e-6 + completion * 8e-6, 8)
+        model = rng.choice(LLM_MODELS).name
+        metadata = {
+            "model": model,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "cost_usd": cost,
+        }
+    else:
+        event, metadata = "user.login", {"role": "student"}
+    return EventRecord(
+        event_id=uuid.uuid4(),
+        event=event,
+        user_id=user,
+        timestamp=ts,
+        received_at=now,
+        source="bench",
+        metadata=metadata,
+    )
+
+
+def _fact_rows(records: list[EventRecord]) -> Iterator[tuple[str, rows.Row]]:
+    for offset, record in enumerate(records):
+        yield "events_store", rows.events_store_row(record, 0, offset)
+        yield "dau_users", rows.dau_row(record)
+        for table, row in (
+            ("llm_calls", rows.llm_call_row(record)),
+            ("subject_events", rows.subject_row(record)),
+            ("assignment_events", rows.assignment_row(record)),
+        ):
+            if row is not None:
+                yield table, row
+
+
+def store_and_refresh(client: Client, database: str, records: list[EventRecord]) -> float:
+    """Store the batch's facts as the sink does, then its rollups; seconds of the refresh."""
+    added = list(_fact_rows(records))
+    for table, columns in rows.COLUMNS.items():
+        batch = [row for name, row in added if name == table]
+        if batch:
+            client.insert(table, batch, column_names=list(columns), database=database)
+    touched = TouchedKeys()
+    for table, row in added:
+        touched.add(table, row)
+    started = time.perf_counter()
+    for part in within_partition_limit(touched, DEFAULT_MAX_PARTITIONS):
+        for statement in refresh_statements(database, part):
+            client.command(statement)
+    return time.perf_counter() - started
+
+
+def measure(
+    client: Client, database: str, users: int, now: datetime, batches: int, batch_size: int
+) -> dict[str, Any]:
+    """p50/p95 of the refresh of ``batches`` batches of ``batch_size`` events, and its rate."""
+    rng = random.Random(2026)
+    seconds = []
+    for _ in range(batches):
+        records = [_record(rng, users, now) for _ in range(batch_size)]
+        seconds.append(store_and_refresh(client, database, records))
+    return {
+        "batch_events": batch_size,
+        "refresh": latency_summary(seconds),
+        "refresh_events_per_s": round(batch_size * len(seconds) / sum(seconds)),
+    }
