@@ -49,4 +49,4 @@ class WorkerSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def worker_settings() -> WorkerSettings:
     """The process's worker settings, read once."""
-    return WorkerSettings()  # type: ignore[call-arg]
+    return WorkerSettings()
