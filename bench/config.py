@@ -11,12 +11,13 @@ class BenchSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PULSE_BENCH_", frozen=True)
 
-    seconds: float = Field(10.0, description="duration of each ingest load run")
+    seconds: float = Field(15.0, description="duration of each wrk run")
     freshness_rate: int = Field(400, description="events/s posted during the freshness run")
     freshness_seconds: float = 15.0
     kafka_records: int = 300_000
-    record_size: int = Field(360, description="bytes, about one EventRecord as JSON")
-    concurrency: dict[int, int] = {1: 16, 100: 8, 1000: 4}
+    concurrency: dict[int, int] = Field(
+        {1: 32, 100: 16, 1000: 8}, description="wrk connections by events per request"
+    )
     worker_events: int = Field(200_000, ge=1, description="events pre-loaded for one worker")
     worker_users: int = Field(5_000, ge=1, description="users of the worker section's workload")
     worker_timeout: float = Field(900.0, gt=0, description="s allowed for the worker to sink all")

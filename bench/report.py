@@ -7,28 +7,45 @@ from typing import Any
 from rich.table import Table
 
 
-def _stack_rows(table: Table, results: dict[str, Any]) -> None:
+def _ingest_rows(table: Table, results: dict[str, Any]) -> None:
+    ratios = results.get("ratios", {})
     for r in results.get("ingest", []):
-        table.add_row(
-            f"ingest, batch {r['batch']} × {r['concurrency']} clients",
-            f"{r['events_per_s']:,.0f} events/s ({r['requests_per_s']:,.0f} req/s, "
-            f"p99 {r['p99_ms']} ms, errors {r['errors']})",
+        name = "single events" if r["batch"] == 1 else f"batches of {r['batch']}"
+        key = (
+            "ingest_single_rps_vs_empty_endpoint_rps"
+            if r["batch"] == 1
+            else f"ingest_batch_{r['batch']}_vs_kafka_producer_perf"
         )
-    if bare := results.get("bare_fastapi"):
-        table.add_row("bare FastAPI, 1 event/request", f"{bare['requests_per_s']:,.0f} req/s")
+        share = ratios.get(key)
+        table.add_row(
+            f"POST {name} × {r['connections']} connections",
+            f"{r['events_per_s']:,.0f} events/s ({r['requests_per_s']:,.0f} req/s, "
+            f"p99 {r['p99_ms']} ms, errors {r['errors']}, wrk CPU {r['wrk_cpu_share']:.0%})",
+            "—" if share is None else f"{share:.3f}",
+        )
+    if e := results.get("empty_endpoint"):
+        table.add_row(
+            f"  ceiling: empty endpoint (wrk, {e['connections']} connections)",
+            f"{e['requests_per_s']:,.0f} req/s (wrk CPU {e['wrk_cpu_share']:.0%})",
+            "",
+        )
     if k := results.get("kafka"):
         table.add_row(
-            "Kafka ProducerPerformance",
+            f"  ceiling: Kafka ProducerPerformance ({k['record_bytes']} B records)",
             f"{k['records_per_s']:,.0f} records/s ({k['mb_per_s']} MB/s)",
+            "",
         )
+
+
+def _stack_rows(table: Table, results: dict[str, Any]) -> None:
+    _ingest_rows(table, results)
     if f := results.get("freshness"):
         table.add_row(
             f"freshness at {f['rate_events_per_s']} events/s",
             f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms "
             f"({f['visible']}/{f['events']} visible)",
+            "",
         )
-    for name, value in results.get("ratios", {}).items():
-        table.add_row(name.replace("_", " "), f"{value:.3f}")
 
 
 def _worker_rows(table: Table, w: dict[str, Any]) -> None:
@@ -75,7 +92,7 @@ def _endpoint_rows(table: Table, e: dict[str, Any]) -> None:
 
 def build_table(results: dict[str, Any], sections: list[str]) -> Table:
     """A table of ``sections`` of ``results`` (those missing from the results are skipped)."""
-    table = Table("measure", "value", title="Pulse benchmarks")
+    table = Table("measure", "value", "ratio to its ceiling", title="Pulse benchmarks")
     _stack_rows(table, {k: v for k, v in results.items() if k in sections or k == "ratios"})
     for name, rows in (
         ("worker", _worker_rows),

@@ -1,7 +1,8 @@
-"""The sections that share one private stack: ingest, freshness, bare FastAPI, Kafka's own ceiling.
+"""The sections sharing one private stack: ingest, freshness, the empty endpoint, Kafka's ceiling.
 
 Starts its own stack (Kafka, ClickHouse endpoint, API, worker) in a temporary directory on free
-ports, so it never touches a running `pulse up`.
+ports, so it never touches a running `pulse up`. HTTP load comes from wrk (bench/wrk.py); the
+worker is stopped after the freshness run, so the API and its ceilings each have the machine.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bench.config import BenchSettings
 from bench.freshness import measure
 from bench.ingest import empty_app, load
 from bench.kafka_perf import producer_performance
+from bench.stats import ratio
 from core.kafka_admin import ensure_topics
 from core.settings import SharedSettings
 from pulse.local.config import StackSettings
@@ -26,10 +28,11 @@ from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
 
-SECTIONS = ("ingest", "freshness", "bare_fastapi", "kafka")
+SECTIONS = ("ingest", "freshness", "empty_endpoint", "kafka")
+SINGLE = 1
 
 
-def start_stack(work: Path, key: str, console: Console) -> tuple[Stack, KafkaNode]:
+def start_stack(work: Path, key: str, console: Console, worker: bool) -> tuple[Stack, KafkaNode]:
     kafka_port, ch_port = free_port(), free_port()
     shared = SharedSettings(
         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}",
@@ -40,11 +43,26 @@ def start_stack(work: Path, key: str, console: Console) -> tuple[Stack, KafkaNod
     settings = StackSettings(
         PULSE_API_PORT=free_port(), PULSE_WORKER_PORT=free_port(), PULSE_KAFKA_HEAP="1g"
     )
-    stack = Stack(shared, settings, extra_env={"PULSE_API_KEYS": f"{key}:producer"})
+    # The per-key rate limit would cap the load generator's single key: lift it for the bench.
+    env = {
+        "PULSE_API_KEYS": f"{key}:producer",
+        "PULSE_API_RATE_LIMIT_PER_SECOND": "1000000000",
+        "PULSE_API_RATE_LIMIT_BURST": "1000000000",
+    }
+    stack = Stack(shared, settings, extra_env=env)
+    if not worker:  # only freshness needs one
+        stack.parts = [p for p in stack.parts if p.name != "stream_worker"]
     with console.status("starting a private stack for the benchmarks…"):
         stack.up()
     node = KafkaNode(data_dir=work / "kafka", port=kafka_port, controller_port=kafka_port + 1)
     return stack, node
+
+
+def _stop_worker(stack: Stack) -> None:
+    """The worker off: ingest and its ceilings then share the two cores on equal terms."""
+    for part in stack.parts:
+        if part.name == "stream_worker":
+            part.process.stop()
 
 
 def _run(
@@ -71,22 +89,25 @@ def _run(
                 cfg.freshness_rate,
                 cfg.freshness_seconds,
             )
+    _stop_worker(stack)
+    if "empty_endpoint" in chosen:
+        with empty_app(free_port(), work) as bare, console.status("empty endpoint…"):
+            results["empty_endpoint"] = load(
+                f"{bare}/v1/events", key, SINGLE, cfg.concurrency[SINGLE], cfg.seconds, work
+            )
     if "ingest" in chosen:
         results["ingest"] = []
         for batch, conc in sorted(cfg.concurrency.items()):
-            with console.status(f"ingest: batches of {batch}, {conc} clients…"):
-                results["ingest"].append(load(f"{api}/v1/events", key, batch, conc, cfg.seconds))
-    if "bare_fastapi" in chosen:
-        with empty_app(free_port(), work) as bare, console.status("bare FastAPI…"):
-            results["bare_fastapi"] = load(
-                f"{bare}/v1/events", key, 1, cfg.concurrency[1], cfg.seconds
-            )
+            with console.status(f"ingest: batches of {batch}, {conc} connections…"):
+                results["ingest"].append(
+                    load(f"{api}/v1/events", key, batch, conc, cfg.seconds, work)
+                )
     if "kafka" in chosen:
         with console.status("Kafka ProducerPerformance…"):
-            asyncio.run(ensure_topics(node.bootstrap, {"bench.perf": 6}))
-            results["kafka"] = producer_performance(
-                node, "bench.perf", cfg.kafka_records, cfg.record_size
+            asyncio.run(
+                ensure_topics(node.bootstrap, {"bench.perf": stack.shared.events_partitions})
             )
+            results["kafka"] = producer_performance(node, "bench.perf", cfg.kafka_records, work)
     return results
 
 
@@ -95,25 +116,28 @@ def run(cfg: BenchSettings, chosen: Collection[str], console: Console) -> dict[s
     key = "bench_" + secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
         work = Path(tmp)
-        stack, node = start_stack(work, key, console)
+        stack, node = start_stack(work, key, console, worker="freshness" in chosen)
         try:
             return _run(cfg, chosen, stack, node, key, work, console)
         finally:
             stack.down()
 
 
-def ratios(results: dict[str, Any]) -> dict[str, float]:
-    """The API against its ceilings, for whichever of the sections are present."""
-    out: dict[str, float] = {}
-    ingest = results.get("ingest") or []
-    if ingest and results.get("kafka"):
-        best = max(r["events_per_s"] for r in ingest)
-        out["api_best_events_per_s_vs_kafka_records_per_s"] = round(
-            best / results["kafka"]["records_per_s"], 3
-        )
-    single = next((r for r in ingest if r["batch"] == 1), None)
-    if single and results.get("bare_fastapi"):
-        out["api_single_event_rps_vs_bare_fastapi_rps"] = round(
-            single["requests_per_s"] / results["bare_fastapi"]["requests_per_s"], 3
+def ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    """Each measured figure against its ceiling from the same run, where both are present."""
+    out: dict[str, float | None] = {}
+    kafka = (results.get("kafka") or {}).get("records_per_s")
+    empty = (results.get("empty_endpoint") or {}).get("requests_per_s")
+    for r in results.get("ingest") or []:
+        if r["batch"] == SINGLE and empty:
+            out["ingest_single_rps_vs_empty_endpoint_rps"] = ratio(r["requests_per_s"], empty)
+        elif r["batch"] != SINGLE and kafka:
+            out[f"ingest_batch_{r['batch']}_vs_kafka_producer_perf"] = ratio(
+                r["events_per_s"], kafka
+            )
+    worker = results.get("worker") or {}
+    if worker.get("consume_and_decode_events_per_s"):
+        out["worker_vs_consume_and_decode"] = ratio(
+            worker["events_per_s"], worker["consume_and_decode_events_per_s"]
         )
     return out

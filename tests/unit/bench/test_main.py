@@ -34,14 +34,24 @@ def test_partial_run_keeps_other_sections_and_their_notes() -> None:
 
 
 def test_ratios_need_both_sides() -> None:
-    ingest = [{"batch": 1, "events_per_s": 100.0, "requests_per_s": 100.0}]
+    ingest = [
+        {"batch": 1, "events_per_s": 100.0, "requests_per_s": 100.0},
+        {"batch": 100, "events_per_s": 500.0, "requests_per_s": 5.0},
+    ]
     alone = merge({}, {"ingest": ingest, "measured": {}})
     assert alone["ratios"] == {}
     both = merge(
-        {"bare_fastapi": {"requests_per_s": 400.0}, "kafka": {"records_per_s": 1000.0}},
+        {"empty_endpoint": {"requests_per_s": 400.0}, "kafka": {"records_per_s": 1000.0}},
         {"ingest": ingest, "measured": {}},
     )
     assert both["ratios"] == {
-        "api_best_events_per_s_vs_kafka_records_per_s": 0.1,
-        "api_single_event_rps_vs_bare_fastapi_rps": 0.25,
+        "ingest_single_rps_vs_empty_endpoint_rps": 0.25,
+        "ingest_batch_100_vs_kafka_producer_perf": 0.5,
+    }
+
+
+def test_worker_ratio_is_against_consume_and_decode() -> None:
+    worker = {"events_per_s": 300.0, "consume_and_decode_events_per_s": 1200.0}
+    assert merge({}, {"worker": worker, "measured": {}})["ratios"] == {
+        "worker_vs_consume_and_decode": 0.25
     }
