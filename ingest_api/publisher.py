@@ -1,13 +1,17 @@
 """Publishing accepted events to Kafka with group commit: one transaction for many requests.
 
 Requests hand their messages to :meth:`GroupCommitPublisher.publish` and wait. A single flusher
-task takes the requests waiting at that moment (up to ``group_max_events`` events), sends them
-all inside one Kafka transaction and commits it; every request of the group then learns the
-outcome together. A commit means every event of every request in the group is durably in Kafka
-(``acks=all``); a failure or a timeout aborts the transaction (consumers read ``read_committed``,
-so they never see a part of it) and each request of the group answers 503. After a failure the
-producer is discarded: the next one, under the same transactional id, fences the old one, which
-aborts anything it left open.
+task takes the requests waiting at that moment (up to ``group_max_events`` events), writes them
+all inside one Kafka transaction as whole record batches per partition (no per-message await),
+waits until every batch is acknowledged (``acks=all``) and commits; every request of the group
+then learns the outcome together. A commit means every event of every request in the group is
+durably in Kafka. A failure or a timeout before the commit aborts the transaction (consumers read
+``read_committed``, so they never see a part of it) and each request of the group answers 503;
+the commit itself has its own ``produce_timeout_s``, so a slow write never cuts a commit short.
+Only when Kafka does not answer the commit at all is its outcome unknown: that 503 says so, and
+the retry is stored once because event ids are deterministic. After a failure the producer is
+discarded: the next one, under the same transactional id, fences the old one, which aborts
+anything it left open.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -26,17 +30,9 @@ from core.kafka_admin import ensure_topics
 from ingest_api.config import ApiSettings
 from ingest_api.exceptions import KafkaUnavailable
 from ingest_api.metrics import ApiMetrics
+from ingest_api.partitions import KeyPartitioner, Message, send_batches
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
-
-
-@dataclass(frozen=True)
-class Message:
-    """One Kafka message: key, value, headers."""
-
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +55,7 @@ class GroupCommitPublisher:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._producer_lock = asyncio.Lock()
+        self._partitioner = KeyPartitioner()
 
     @property
     def timeout(self) -> float:
@@ -93,8 +90,9 @@ class GroupCommitPublisher:
         self._queued_events += len(messages)
         self._wakeup.set()
         try:
-            # The group in flight and ours are each answered within `timeout` and a second.
-            await asyncio.wait_for(asyncio.shield(pending.future), 2 * self.timeout + 2)
+            # The group in flight and ours each take at most `timeout` to write and `timeout`
+            # to commit: past that, ours is no longer queued or in flight.
+            await asyncio.wait_for(asyncio.shield(pending.future), 4 * self.timeout + 2)
         except TimeoutError:
             self._forget(pending)
             raise self._unavailable("Kafka did not answer in time") from None
@@ -111,6 +109,13 @@ class GroupCommitPublisher:
     def _unavailable(self, why: str) -> KafkaUnavailable:
         return KafkaUnavailable(
             f"{why}; nothing of this request was stored: retry it (event ids make retries safe)",
+            retry_after=self._settings.retry_after_s,
+        )
+
+    def _uncommitted(self) -> KafkaUnavailable:
+        return KafkaUnavailable(
+            "Kafka did not confirm the commit of this request's events: retry it; if the commit "
+            "did happen, the retry's events carry the same ids and are stored once",
             retry_after=self._settings.retry_after_s,
         )
 
@@ -147,19 +152,29 @@ class GroupCommitPublisher:
         messages = [m for pending in group for m in pending.messages]
         started = time.perf_counter()
         try:
-            await asyncio.wait_for(self._transaction(messages), self.timeout)
+            producer = await asyncio.wait_for(self._write(messages), self.timeout)
         except Exception as exc:  # noqa: BLE001 - every failure means: abort, answer 503
-            self._metrics.kafka_produce_errors.inc()
-            logger.warning("Kafka transaction of {} events failed: {!r}", len(messages), exc)
-            producer, self._producer = self._producer, None
-            if producer is not None:
-                await self._silence(producer)  # before answering: it cannot commit any more
-            self._resolve(group, self._unavailable("Kafka did not take the events"))
-            if producer is not None:
-                await self._stop(producer)
+            await self._fail(group, exc, self._unavailable("Kafka did not take the events"))
+            return
+        try:
+            # Every event is already on the brokers (acks=all): only the commit marker is left.
+            await asyncio.wait_for(producer.commit_transaction(), self.timeout)
+        except Exception as exc:  # noqa: BLE001 - not committed, or not known to be
+            await self._fail(group, exc, self._uncommitted())
             return
         self._metrics.kafka_produce_latency.observe(time.perf_counter() - started)
         self._resolve(group, None)
+
+    async def _fail(self, group: list[_Pending], exc: Exception, answer: KafkaUnavailable) -> None:
+        self._metrics.kafka_produce_errors.inc()
+        count = sum(len(p.messages) for p in group)
+        logger.warning("Kafka transaction of {} events failed: {!r}", count, exc)
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await self._silence(producer)  # before answering: it cannot commit any more
+        self._resolve(group, answer)
+        if producer is not None:
+            await self._stop(producer)
 
     @staticmethod
     def _resolve(group: list[_Pending], error: Exception | None) -> None:
@@ -171,15 +186,19 @@ class GroupCommitPublisher:
             else:
                 pending.future.set_exception(error)
 
-    async def _transaction(self, messages: list[Message]) -> None:
+    async def _write(self, messages: list[Message]) -> AIOKafkaProducer:
+        """Open a transaction and put ``messages`` in it, whole batches per partition; return
+        once every batch is acknowledged (acks=all), the commit still to come."""
         producer = await self._ensure_producer()
         topic = self._settings.events_topic
+        await producer.client._wait_on_metadata(topic)
+        by_partition = self._partitioner.split(producer, topic, messages)
         await producer.begin_transaction()
-        futures = [
-            await producer.send(topic, m.value, key=m.key, headers=m.headers) for m in messages
-        ]
-        await producer.commit_transaction()
+        futures = []
+        for partition, group in by_partition.items():
+            futures += await send_batches(producer, topic, partition, group)
         await asyncio.gather(*futures)
+        return producer
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
 from starlette.requests import ClientDisconnect
 
 from core.logging import current_request_id
+from ingest_api.batch_verdicts import Outcome, assess
 from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
 from ingest_api.deps import ProducerPrincipal, State
 from ingest_api.exceptions import InvalidBody
-from ingest_api.records import to_message
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
-from ingest_api.verdicts import IngestResponse, Verdicts, event_label, judge
+from ingest_api.verdicts import IngestResponse, event_label
 from schemas import Event
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -68,9 +69,10 @@ async def _read_body(request: Request, state: State) -> bytes:
         raise InvalidBody("the connection was closed before the whole body was sent") from None
 
 
-def _count(state: State, verdicts: Verdicts) -> None:
-    for record in verdicts.records:
-        state.metrics.events_accepted.labels(event_label(record.event)).inc()
+def _count(state: State, outcome: Outcome) -> None:
+    accepted = state.metrics.events_accepted
+    for name, n in Counter(event_label(e) for e in outcome.accepted_events).items():
+        accepted.labels(name).inc(n)
 
 
 @router.post(
@@ -100,13 +102,15 @@ def _count(state: State, verdicts: Verdicts) -> None:
         503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
     },
 )
-async def post_events(request: Request, state: State, _: ProducerPrincipal) -> IngestResponse:
+async def post_events(request: Request, state: State, _: ProducerPrincipal) -> Response:
     """Validate, publish in one group commit, answer per-event verdicts."""
-    items = parse_events(await _read_body(request, state), state.settings.max_batch_events)
+    body = await _read_body(request, state)
+    items = parse_events(body, state.settings.max_batch_events)
     pseudonymise = state.pseudonymise if state.pseudonymise.enabled else None
-    verdicts = judge(items, datetime.now(UTC), current_request_id(), pseudonymise)
-    for reason in verdicts.rejected_reasons:
-        state.metrics.events_rejected.labels(reason).inc()
-    await state.publisher.publish([to_message(r) for r in verdicts.records])
-    _count(state, verdicts)
-    return verdicts.response()
+    outcome = assess(body, items, datetime.now(UTC), current_request_id(), pseudonymise)
+    for reason, n in Counter(outcome.rejected_reasons).items():
+        state.metrics.events_rejected.labels(reason).inc(n)
+    await state.publisher.publish(outcome.messages)
+    _count(state, outcome)
+    # The answer is encoded once by orjson; response_model above documents its shape.
+    return Response(outcome.answer, status_code=202, media_type="application/json")

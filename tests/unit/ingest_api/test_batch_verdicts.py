@@ -1,0 +1,103 @@
+"""The one-pass path gives exactly what the per-item path gives: records, ids, answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from unittest.mock import patch
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest_api.batch_verdicts import Outcome, assess
+from ingest_api.records import to_messages
+from ingest_api.verdicts import judge
+from tests.unit.ingest_api.test_event_properties import valid_events
+
+NOW = datetime.now(UTC)
+
+
+def viewed(user: str = "student-42", **changes: Any) -> dict[str, Any]:
+    return {
+        "event": "assignment.viewed",
+        "user_id": user,
+        "timestamp": "2026-11-20T14:03:07.120Z",
+        "metadata": {"assignment_id": "hw-7", "subject": "math"},
+    } | changes
+
+
+def per_item(items: list[Any], request_id: str | None = "req-1") -> Outcome:
+    verdicts = judge(items, NOW, request_id)
+    return Outcome(
+        messages=to_messages(verdicts.records),
+        accepted_events=[r.event for r in verdicts.records],
+        rejected_reasons=verdicts.rejected_reasons,
+        answer=orjson.dumps(verdicts.response().model_dump(mode="json", exclude_none=True)),
+    )
+
+
+def both(payload: Any, request_id: str | None = "req-1") -> tuple[Outcome, Outcome]:
+    items = payload if isinstance(payload, list) else [payload]
+    return assess(orjson.dumps(payload), items, NOW, request_id), per_item(items, request_id)
+
+
+def one_pass(payload: Any, request_id: str | None = "req-1") -> Outcome:
+    """:func:`assess` with the per-item path out of reach: it must not be needed."""
+    items = payload if isinstance(payload, list) else [payload]
+    with patch("ingest_api.batch_verdicts.judge", side_effect=AssertionError("per-item path")):
+        return assess(orjson.dumps(payload), items, NOW, request_id)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(valid_events, min_size=1, max_size=8))
+def test_a_valid_batch_gives_the_per_item_records_and_answer(items: list[dict[str, Any]]) -> None:
+    slow = per_item(items)
+    if len(slow.messages) == len(items):  # no repeated event: one pass is enough
+        assert one_pass(items) == slow
+    else:
+        assert both(items)[0] == slow
+
+
+@settings(max_examples=50, deadline=None)
+@given(valid_events)
+def test_a_single_event_body_gives_the_per_item_record_and_answer(item: dict[str, Any]) -> None:
+    assert one_pass(item, request_id=None) == per_item([item], request_id=None)
+
+
+def test_a_batch_with_one_bad_event_gets_the_per_item_verdicts() -> None:
+    fast, slow = both([viewed("a"), viewed("b", timestamp=12), viewed("c")])
+    assert fast == slow
+    answer = orjson.loads(fast.answer)
+    assert (answer["accepted"], answer["rejected"]) == (2, 1)
+    assert answer["results"][1]["error"].startswith("timestamp: must be RFC 3339 text")
+    assert fast.rejected_reasons == ["validation"]
+
+
+def test_repeated_event_ids_keep_the_per_item_rules() -> None:
+    same = viewed("a", event_id="0b6c6f0e-6f0a-4c47-9a3e-5f1b1f0f4a11")
+    other = same | {"user_id": "b"}
+    fast, slow = both([same, same, other])
+    assert fast == slow
+    assert len(fast.messages) == 1 and fast.rejected_reasons == ["duplicate_conflict"]
+
+
+def test_same_content_without_ids_is_stored_once() -> None:
+    fast, slow = both([viewed("a"), viewed("a")])
+    assert fast == slow and len(fast.messages) == 1
+
+
+def test_an_oversized_event_is_judged_alone() -> None:
+    fast, slow = both([viewed("a", metadata={"notes": "x" * 40_000}), viewed("b")])
+    assert fast == slow and fast.rejected_reasons == ["too_large"]
+
+
+def test_pseudonymised_ids_match_the_per_item_path() -> None:
+    def mask(user: str) -> str:
+        return "p-" + user[::-1]
+
+    items = [viewed("a"), viewed("b")]
+    fast = assess(orjson.dumps(items), items, NOW, None, mask)
+    verdicts = judge(items, NOW, None, mask)
+    assert fast.messages == to_messages(verdicts.records)
+    assert [m.key for m in fast.messages] == [b"p-a", b"p-b"]
