@@ -162,3 +162,35 @@ def test_promtool_accepts_every_promql_expression(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
     done = run_tool([promtool, "check", "rules", str(path)])
     assert f"{len(exprs)} rules found" in done.stdout
+
+
+# Tables whose size is the history, not the answer: the facts and raw events.
+HISTORY_TABLES = re.compile(
+    r"\b(events|events_store|dau_users|llm_calls|subject_events|assignment_events)\b"
+)
+
+
+def _sql_words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_analytics_panels_read_rollups_not_the_history() -> None:
+    from clickhouse.rollups import rolling_dau_sql
+
+    # The shared rolling-DAU query looks up by key only the users last seen after "now".
+    rolling = _sql_words(rolling_dau_sql("$__toTime"))
+    analytics = [
+        q for q in panel_queries(CLICKHOUSE_PLUGIN) if q.dashboard == "learning-analytics.json"
+    ]
+    assert analytics
+    for query in analytics:
+        text = _sql_words(query.text).replace(rolling, "")
+        tables = re.findall(r"\bFROM\s+([A-Za-z_.]+)", text)
+        assert not [t for t in tables if HISTORY_TABLES.fullmatch(t)], (query.panel, tables)
+
+
+def test_active_users_panel_asks_the_shared_rolling_dau_query() -> None:
+    from clickhouse.rollups import rolling_dau_sql
+
+    (query,) = [q for q in panel_queries(CLICKHOUSE_PLUGIN) if q.panel.startswith("Active users")]
+    assert _sql_words(rolling_dau_sql("$__toTime")) in _sql_words(query.text)
