@@ -138,30 +138,9 @@ LEFT JOIN (
 ) AS f USING (day, subject)
 """
 
-# The gap-capped sum of the contract: a pair's events in event-time order, min(gap, 300 s) each;
-# the subject of the pair's first event (ties: the smallest non-empty one).
-_PAIR_FIGURES = """
-    SELECT
-        user_id,
-        assignment_id,
-        nullIf(argMin(subject, (ts, subject = '', subject)), '') AS subject,
-        min(ts) AS first_ts,
-        max(ts) AS last_ts,
-        toFloat64(sum(least(gap_ms, 300000))) / 1000 AS active_seconds,
-        toUInt8(max(submitted)) AS submitted,
-        count() AS events
-    FROM
-    (
-        SELECT user_id, assignment_id, subject, ts, submitted,
-            toUnixTimestamp64Milli(ts)
-              - lagInFrame(toUnixTimestamp64Milli(ts), 1, toUnixTimestamp64Milli(ts))
-                OVER (PARTITION BY user_id, assignment_id ORDER BY ts, event_id
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gap_ms
-        FROM $db.assignment_events FINAL
-        WHERE $where
-    )
-    GROUP BY user_id, assignment_id
-"""
+# The pairs' figures: one definition, the view of migration 0028, read for the touched users
+# (or a slice of users); the filter is pushed below its window by ClickHouse.
+_PAIR_FIGURES = "SELECT * FROM $db.assignment_time_from_facts WHERE $where"
 
 _PAIR_COLUMNS = (
     "user_id, assignment_id, subject, first_ts, last_ts, active_seconds, submitted, events, version"
