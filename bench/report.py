@@ -37,8 +37,21 @@ def _ingest_rows(table: Table, results: dict[str, Any]) -> None:
         )
 
 
+def _mode_rows(table: Table, modes: dict[str, Any]) -> None:
+    for name, r in modes.items():
+        txn, idem = r["transaction_per_group"], r["idempotent"]
+        table.add_row(
+            f"  Kafka, {name.replace('_', ' of ')} events: transaction vs idempotent",
+            f"{txn['events_per_s']:,.0f} vs {idem['events_per_s']:,.0f} events/s "
+            f"(p50 {txn['p50_ms']} vs {idem['p50_ms']} ms per group)",
+            f"{r['events_per_s_ratio_txn_vs_idempotent']:.3f}",
+        )
+
+
 def _stack_rows(table: Table, results: dict[str, Any]) -> None:
     _ingest_rows(table, results)
+    if modes := results.get("producer_modes"):
+        _mode_rows(table, modes)
     if f := results.get("freshness"):
         table.add_row(
             f"freshness at {f['rate_events_per_s']} events/s",

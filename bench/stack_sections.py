@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
+from bench import producer_modes
 from bench.config import BenchSettings
 from bench.freshness import measure
 from bench.ingest import empty_app, load
@@ -28,7 +29,7 @@ from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
 
-SECTIONS = ("ingest", "freshness", "empty_endpoint", "kafka")
+SECTIONS = ("ingest", "freshness", "empty_endpoint", "kafka", "producer_modes")
 SINGLE = 1
 
 
@@ -108,6 +109,9 @@ def _run(
                 ensure_topics(node.bootstrap, {"bench.perf": stack.shared.events_partitions})
             )
             results["kafka"] = producer_performance(node, "bench.perf", cfg.kafka_records, work)
+    if "producer_modes" in chosen:
+        with console.status("a transaction per group against an idempotent producer…"):
+            results["producer_modes"] = producer_modes.run(node.bootstrap, cfg.seconds / 2)
     return results
 
 
