@@ -1,0 +1,116 @@
+"""The real stack for the JS SDK's tests: broker, ClickHouse, the API (CORS open to the test page's
+origin) and a worker, started as `pulse up` starts them; a static server for the browser page."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from core.settings import SharedSettings
+from pulse.local.config import StackSettings
+from pulse.local.stack import Stack
+from tests.polling import eventually
+from tests.stack import ClickHouseEndpoint, free_port
+
+SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
+PAGE_DIR = Path(__file__).resolve().parent / "page"
+PRODUCER_KEY = "pk_js_producer_" + secrets.token_hex(8)
+ANALYST_KEY = "pk_js_analyst_" + secrets.token_hex(8)
+TOPIC_SUFFIX = secrets.token_hex(4)
+
+
+@dataclass
+class JsStack:
+    stack: Stack
+    api_url: str
+    page_origin: str
+    database: str
+    clickhouse: ClickHouseEndpoint
+
+    def client(self) -> Client:
+        return self.clickhouse.client(database=self.database)  # type: ignore[no-any-return]
+
+    def stored(self, source: str) -> list[str]:
+        """event_ids in the contract's ``events`` table with this ``source``, one per row."""
+        rows = self.client().query(
+            "SELECT toString(event_id) FROM events WHERE source = {s:String}",
+            parameters={"s": source},
+        )
+        return [r[0] for r in rows.result_rows]
+
+    def await_stored(self, source: str, expected: int, timeout: float = 90.0) -> list[str]:
+        """Poll until ``expected`` rows of ``source`` are stored; the stored ids."""
+        return eventually(
+            lambda: self.stored(source),
+            lambda ids: len(ids) >= expected,
+            timeout=timeout,
+            what=f"{expected} events with source {source} in events",
+        )
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The browser test's page and the SDK's sources over HTTP on loopback; its origin."""
+    root = tmp_path_factory.mktemp("page")
+    shutil.copytree(PAGE_DIR, root, dirs_exist_ok=True)
+    shutil.copytree(SDK_DIR / "src", root / "sdk")
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), partial(_Quiet, directory=str(root)))
+    Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def js_stack(
+    kafka_bootstrap: str,
+    clickhouse_endpoint: ClickHouseEndpoint,
+    page_server: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[JsStack]:
+    data_dir: Path = tmp_path_factory.mktemp("js_stack")
+    database = f"pulse_js_{secrets.token_hex(4)}"
+    shared = SharedSettings(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        CLICKHOUSE_URL=clickhouse_endpoint.url,
+        CLICKHOUSE_DATABASE=database,
+        PULSE_DATA_DIR=data_dir,
+        PULSE_EVENTS_TOPIC=f"pulse.events.js.{TOPIC_SUFFIX}",
+        PULSE_DLQ_TOPIC=f"pulse.events.js.{TOPIC_SUFFIX}.dlq",
+        PULSE_EVENTS_PARTITIONS=2,
+    )
+    settings = StackSettings(
+        PULSE_START_KAFKA=False,
+        PULSE_START_CLICKHOUSE=False,
+        PULSE_API_PORT=free_port(),
+        PULSE_WORKER_PORT=free_port(),
+        PULSE_READY_TIMEOUT=90,
+    )
+    env = {
+        "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
+        "PULSE_API_CORS_ORIGINS": page_server,
+        "PULSE_WORKER_APP_ID": f"pulse-js-{secrets.token_hex(4)}",
+    }
+    stack = Stack(shared, settings, extra_env=env)
+    try:
+        stack.up()
+        yield JsStack(
+            stack, f"http://127.0.0.1:{settings.api_port}", page_server, database,
+            clickhouse_endpoint,
+        )  # fmt: skip
+    finally:
+        stack.down()
