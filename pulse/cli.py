@@ -7,7 +7,7 @@ import sys
 import typer
 from loguru import logger
 
-from pulse.commands import admin, data, dlq, replay, rollups, stack
+from pulse.commands import admin, data, dlq, importing, replay, rollups, stack
 
 app = typer.Typer(
     help="Pulse: event-streaming analytics for learning platforms.",
@@ -29,6 +29,7 @@ admin.register(app)
 rollups.register(app)
 dlq.register(app)
 replay.register(app)
+importing.register(app)
 
 if __name__ == "__main__":
     app()
