@@ -18,7 +18,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from ingest_api.event_ids import event_ids_of
-from ingest_api.publisher import Message
+from ingest_api.partitions import Message
 from ingest_api.records import event_messages, to_messages
 from ingest_api.verdicts import RejectReason, judge
 from schemas import MAX_EVENT_BYTES, Event

@@ -30,7 +30,8 @@ from core.kafka_admin import ensure_topics
 from ingest_api.config import ApiSettings
 from ingest_api.exceptions import KafkaUnavailable
 from ingest_api.metrics import ApiMetrics
-from ingest_api.partitions import KeyPartitioner, Message, send_batches
+from ingest_api.partitions import KeyPartitioner, send_batches
+from ingest_api.partitions import Message as Message  # re-exported: callers build them from here
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
 

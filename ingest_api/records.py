@@ -12,7 +12,7 @@ from uuid import UUID
 
 import orjson
 
-from ingest_api.publisher import Message
+from ingest_api.partitions import Message
 from schemas import Event, EventRecord
 from schemas.events import SCHEMA_VERSION
 

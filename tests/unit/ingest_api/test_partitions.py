@@ -24,7 +24,7 @@ class FakeProducer:
 
 def test_split_matches_the_default_partitioner_and_keeps_order() -> None:
     messages = [Message(f"student-{i % 37}".encode(), str(i).encode()) for i in range(500)]
-    split = KeyPartitioner().split(FakeProducer(set(range(6))), "t", messages)  # type: ignore[arg-type]
+    split = KeyPartitioner().split(FakeProducer(set(range(6))), "t", messages)
     default = DefaultPartitioner()
     for partition, group in split.items():
         assert all(default(m.key, list(range(6)), []) == partition for m in group)
@@ -37,5 +37,5 @@ def test_remembered_hashes_follow_a_partition_count_change() -> None:
     message = [Message(b"student-1", b"")]
     default = DefaultPartitioner()
     for count in (3, 12):
-        (partition,) = partitioner.split(FakeProducer(set(range(count))), "t", message)  # type: ignore[arg-type]
+        (partition,) = partitioner.split(FakeProducer(set(range(count))), "t", message)
         assert partition == default(b"student-1", list(range(count)), [])
