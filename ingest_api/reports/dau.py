@@ -1,4 +1,4 @@
-"""Daily active users: per day from the ``dau`` view, rolling windows from the DAU facts."""
+"""Daily active users: per day from the ``dau`` view, rolling windows from the user rollup."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ FROM dau
 WHERE day BETWEEN {start:Date} AND {end:Date}
 """
 
-# The oracle's windows, [now - w, now): whole days from the DAU facts, the edges from raw events.
+# The oracle's windows, [now - w, now): the users last seen inside them (clickhouse/rollups.py).
 ROLLING_SQL = rolling_dau_sql("{now:DateTime64(3, 'UTC')}")
 
 
