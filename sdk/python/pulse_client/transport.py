@@ -94,7 +94,7 @@ class Backoff:
     attempt: int = 0
 
     def delay(self, outcome: Outcome) -> float:
-        base = min(self.maximum, self.initial * 2**self.attempt)
+        base = min(self.maximum, self.initial * 2.0**self.attempt)
         self.attempt += 1
         wait = base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not secrecy
         if outcome.retry_after is not None:

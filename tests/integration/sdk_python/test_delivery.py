@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pulse_client import AsyncClient, Client, InvalidEvent, Rejection
@@ -131,3 +134,38 @@ def test_async_client_sends_what_is_left_when_the_loop_ends_without_aclose(
     client._send_leftovers()  # what atexit runs
     assert client.stats.delivered == 10
     assert sdk_stack.wait_stored(tag, 10) == (10, 10)
+
+
+def test_events_from_many_threads_are_each_delivered_once(sdk_stack: SdkStack, tag: str) -> None:
+    with Client(sdk_stack.api_url, PRODUCER_KEY, source=tag, max_batch_events=250) as client:
+
+        def produce(thread: int) -> set[str | None]:
+            return {client.chat_message(f"u-{thread}", f"c-{n}", chars=n) for n in range(500)}
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = set().union(*pool.map(produce, range(8)))
+        assert client.flush(timeout=60)
+        assert (client.stats.delivered, client.stats.pending) == (4000, 0)
+    assert sdk_stack.wait_stored(tag, 4000) == (4000, 4000)
+    assert sdk_stack.event_ids(tag) == ids
+
+
+PROGRAM = """
+import sys
+from pulse_client import Client
+client = Client(sys.argv[1], sys.argv[2], source=sys.argv[3], linger=60)
+for n in range(25):
+    client.assignment_heartbeat(f"u-{n}", "hw-1", "math")
+print(client.stats.delivered)
+"""  # exits without flush or close, with every event still queued (linger 60 s)
+
+
+def test_a_program_that_exits_without_close_still_delivers_its_queue(
+    sdk_stack: SdkStack, tag: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, sdk_stack.api_url, PRODUCER_KEY, tag],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "0"  # nothing had been sent before exit
+    assert sdk_stack.wait_stored(tag, 25) == (25, 25)

@@ -82,7 +82,7 @@ def items(draw: st.DrawFn) -> dict[str, Any]:
     return item | {k: optional[k] for k in keys}
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(items())
 def test_sdk_refuses_exactly_what_the_server_refuses_with_the_same_message(
     item: dict[str, Any],
