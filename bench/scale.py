@@ -33,7 +33,7 @@ from bench.config import BenchSettings
 from bench.kafka_load import produce, workload_messages
 from bench.services import clickhouse_endpoint, kafka_broker, migrated
 from bench.stats import rate, timed
-from clickhouse.client import writer_client
+from clickhouse.client import scalar_int, writer_client
 from core.kafka_admin import admin_client, ensure_topics
 from core.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
 from pulse.local.ports import free_port
@@ -106,8 +106,8 @@ def _worker(work: Path, shared: SharedSettings, app_id: str, index: int) -> Mana
 
 def exactness(client: Client, produced: int) -> dict[str, Any]:
     """Stored against produced, each view's duplicates, and each view against raw events."""
-    stored = int(client.command("SELECT count() FROM events"))
-    duplicates = {name: int(client.command(sql)) for name, sql in DUPLICATES.items()}
+    stored = scalar_int(client, "SELECT count() FROM events", {})
+    duplicates = {name: scalar_int(client, sql, {}) for name, sql in DUPLICATES.items()}
     agree = {
         name: client.query(view).result_rows == client.query(raw).result_rows
         for name, (view, raw) in AGREEMENT.items()
@@ -145,7 +145,7 @@ def _cpu_seconds(pids: list[int | None]) -> float:
 
 
 def _stored(client: Client) -> int:
-    return int(client.command("SELECT count() FROM events_store"))
+    return scalar_int(client, "SELECT count() FROM events_store", {})
 
 
 def _drain(
@@ -198,7 +198,7 @@ def _drain(
             marks["settled"] = time.perf_counter()
         except StartupError:
             pass  # reported as inexact below, with what disagrees
-        result = checked | {"partitions_seen": int(client.command(_PARTITIONS_SEEN))}
+        result = checked | {"partitions_seen": scalar_int(client, _PARTITIONS_SEEN, {})}
     except StartupError as exc:
         logs = ", ".join(str(p.log_file) for p in procs)
         raise StartupError(f"{exc}; see {logs}") from None
@@ -238,7 +238,7 @@ def _message_bytes(messages: list[Any]) -> int:
 
 def run(_: BenchSettings, cfg: ScaleSettings | None = None) -> dict[str, Any]:
     """The whole section, in a temporary directory with its own broker and endpoint."""
-    cfg = cfg or ScaleSettings()  # type: ignore[call-arg]
+    cfg = cfg or ScaleSettings()
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="pulse-bench-scale-") as tmp:
         work = Path(tmp)
