@@ -3,12 +3,15 @@
 A private broker and endpoint are started; ``worker_events`` generated events are produced to
 ``pulse.events.v1`` exactly as the ingest API writes them; the bare aiokafka consume rate of
 that topic (and the rate with the worker's decoding) is measured as the ceiling; then ONE
-worker is started and timed until every event is in ``events_store``.
+worker is started and timed until every event is in ``events_store``. Where the worker's time
+went is read from its own /metrics (sink and rollup-refresh seconds, its CPU seconds) and from
+the endpoint's CPU time, so a slow figure says which side was busy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import sys
 import tempfile
@@ -16,7 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from clickhouse_connect.driver.client import Client
+from loguru import logger
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.config import BenchSettings
 from bench.kafka_load import consume, produce, workload_messages
@@ -53,6 +59,37 @@ def _worker(work: Path, shared: SharedSettings, port: int) -> ManagedProcess:
     return proc
 
 
+def _metric_sums(port: int) -> dict[str, float]:
+    """Totals from the worker's /metrics: seconds in the sink and the rollup refresh, CPU."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    wanted = {
+        "process_cpu_seconds_total": "worker_cpu_seconds",
+        "sink_batch_latency_seconds_sum": "sink_seconds_by_table",
+        "sink_batch_size_count": "inserts",
+        "rollup_refresh_latency_seconds_sum": "rollup_refresh_seconds",
+        "rollup_refresh_latency_seconds_count": "rollup_refreshes",
+    }
+    sums: dict[str, Any] = {"sink_seconds_by_table": {}}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            name = wanted.get(sample.name)
+            if name == "sink_seconds_by_table":
+                sums[name][sample.labels["table"]] = round(sample.value, 2)
+            elif name is not None:
+                sums[name] = round(sums.get(name, 0.0) + sample.value, 2)
+    return sums
+
+
+def _cpu_seconds(pid_file: Path) -> float:
+    """User + system CPU seconds of the process whose pid is in ``pid_file`` (0 if unknown)."""
+    try:
+        fields = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text().rsplit(")", 1)[1]
+        utime, stime = fields.split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+
 def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> dict[str, Any]:
     """Start one worker; the moments it was ready, sank its first row and sank all ``events``."""
     client = writer_client(settings=shared)
@@ -60,6 +97,8 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
     start = time.perf_counter()
     proc = _worker(work, shared, port)
     marks: dict[str, float] = {}
+    endpoint_pid = work / "clickhouse" / "clickhouse.pid"
+    endpoint_cpu = _cpu_seconds(endpoint_pid)
 
     def progress() -> bool:
         now = time.perf_counter()
@@ -79,6 +118,8 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
             interval=0.25,
         )
         marks["all_rows"] = time.perf_counter()
+        breakdown = _metric_sums(port)
+        breakdown["endpoint_cpu_seconds"] = round(_cpu_seconds(endpoint_pid) - endpoint_cpu, 2)
         unique = int(client.command("SELECT uniqExact(event_id) FROM events_store"))
     except StartupError as exc:
         raise StartupError(f"{exc}; see {proc.log_file}") from None
@@ -88,6 +129,7 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
     return {
         "seconds_from_spawn": {k: round(v - start, 2) for k, v in marks.items()},
         "unique_events_stored": unique,
+        "breakdown": breakdown,
     }
 
 
@@ -127,5 +169,15 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
     result |= _figures(n, drain)
     result["worker_vs_bare_consume"] = round(
         result["events_per_s"] / result["bare_consume_events_per_s"], 3
+    )
+    result["worker_vs_consume_and_decode"] = round(
+        result["events_per_s"] / result["consume_and_decode_events_per_s"], 3
+    )
+    logger.info(
+        "worker {:,.0f} events/s = {:.3f} x bare consume + decode ({:,.0f}/s); breakdown {}",
+        result["events_per_s"],
+        result["worker_vs_consume_and_decode"],
+        result["consume_and_decode_events_per_s"],
+        drain["breakdown"],
     )
     return result

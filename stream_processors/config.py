@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +22,9 @@ class WorkerSettings(BaseSettings):
     web_port: int = Field(6066, alias="PULSE_WORKER_PORT", ge=1, le=65535)
     store: str = Field("memory://", alias="PULSE_WORKER_STORE")
     log_level: str = Field("INFO", alias="PULSE_LOG_LEVEL")
-    sink_max_rows: int = Field(5000, alias="PULSE_SINK_MAX_ROWS", ge=1)
-    sink_max_seconds: float = Field(1.0, alias="PULSE_SINK_MAX_SECONDS", gt=0)
+    # Most events in one batch; a batch is what arrived while the previous one was stored, so
+    # a quiet stream is flushed at once and only a backlog fills batches to this size.
+    sink_max_rows: int = Field(20000, alias="PULSE_SINK_MAX_ROWS", ge=1)
     sink_retry_min_seconds: float = Field(0.2, alias="PULSE_SINK_RETRY_MIN_SECONDS", gt=0)
     sink_retry_max_seconds: float = Field(10.0, alias="PULSE_SINK_RETRY_MAX_SECONDS", gt=0)
     # Months one insert may touch; below ClickHouse's max_partitions_per_insert_block (100).
@@ -34,12 +36,23 @@ class WorkerSettings(BaseSettings):
     rolling_dau_interval: float = Field(15.0, alias="PULSE_ROLLING_DAU_INTERVAL", gt=0)
     lag_interval: float = Field(5.0, alias="PULSE_LAG_INTERVAL", gt=0)
     session_timeout: float = Field(30.0, alias="PULSE_WORKER_SESSION_TIMEOUT", ge=6)
+    # Static group membership (Kafka's group.instance.id): a worker restarted under the same id
+    # takes its partitions back at once instead of waiting out its dead predecessor's session.
+    # Empty: derived from the app id, the host name and the web port (unique per host, stable
+    # across restarts); "-": dynamic membership.
+    instance_id: str = Field("", alias="PULSE_WORKER_INSTANCE_ID")
     startup_timeout: float = Field(60.0, alias="PULSE_WORKER_STARTUP_TIMEOUT", gt=0)
 
     @property
     def llm_models(self) -> tuple[str, ...]:
         """The models always labelled by name (``PULSE_LLM_MODEL_LABELS``, a comma list)."""
         return tuple(m.strip() for m in self.llm_model_labels.split(",") if m.strip())
+
+    def group_instance_id(self) -> str | None:
+        """The consumer's ``group.instance.id``, or None for dynamic membership."""
+        if self.instance_id == "-":
+            return None
+        return self.instance_id or f"{self.app_id}@{socket.gethostname()}:{self.web_port}"
 
     def faust_data_dir(self, shared: SharedSettings) -> Path:
         """Where Faust keeps its local state (table stores, the worker's lock)."""

@@ -6,11 +6,13 @@ is shared by every agent reading ``pulse.events.v1``; decoding never raises.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from faust.serializers import codecs
+from faust.types import Message
 
 from schemas.events import EventRecord
 from schemas.records import InvalidRecord, parse_record
@@ -34,6 +36,11 @@ def decode_record(raw: bytes | None) -> EventRecord | Undecodable:
         return parse_record(data)
     except InvalidRecord as exc:
         return Undecodable(exc.reason, str(exc), data)
+
+
+def decode_batch(messages: Sequence[Message]) -> list[tuple[EventRecord | Undecodable, Message]]:
+    """Each message with its decoded value, in order."""
+    return [(decode_record(message.value), message) for message in messages]
 
 
 class EventRecordCodec(codecs.Codec):

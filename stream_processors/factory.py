@@ -7,7 +7,7 @@ it needs (the ClickHouse client, the topics, the limits), so each module imports
 from __future__ import annotations
 
 import faust
-from faust.types import TransportT
+from faust.types import TP, TransportT
 
 from core.settings import SharedSettings, shared_settings
 from stream_processors.agents import llm_usage
@@ -16,6 +16,7 @@ from stream_processors.agents.pipeline import FIXED_PROJECTIONS, Projections, re
 from stream_processors.config import WorkerSettings, worker_settings
 from stream_processors.connection import SharedClickHouse
 from stream_processors.dlq import DeadLetters
+from stream_processors.inbox import Inbox
 from stream_processors.labels import BoundedLabel
 from stream_processors.live import LiveFigures, register_timers
 from stream_processors.rollup_refresh import RollupRefresher
@@ -30,6 +31,8 @@ class PulseApp(faust.App):
     """A Faust app whose consumers read with ``isolation_level=read_committed``."""
 
     clickhouse: SharedClickHouse
+    # Topics whose messages the consumer delivers a fetch at a time (``transport``).
+    batch_inboxes: dict[str, Inbox]
 
     async def on_stop(self) -> None:
         await super().on_stop()
@@ -59,6 +62,7 @@ def faust_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
         # A worker killed without leaving the group holds its partitions this long.
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.session_timeout / 10,
+        consumer_group_instance_id=settings.group_instance_id(),
         web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=settings.web_port,
@@ -96,7 +100,15 @@ def create_app(
     app.clickhouse = SharedClickHouse(shared.clickhouse_database)
     topics = declare_topics(app, shared)
     store = batch_store(settings, app.clickhouse, DeadLetters(topics.dlq))
-    register_agent(app, topics.events, store, settings.sink_max_rows, settings.sink_max_seconds)
+    inbox = Inbox(capacity=2 * settings.sink_max_rows)
+    app.batch_inboxes = {topics.events.get_topic_name(): inbox}
+    app.topics.add(topics.events)  # subscribed, acknowledged and committed as an agent's
+
+    @app.on_partitions_revoked.connect
+    async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: object) -> None:
+        inbox.drop(revoked)
+
+    register_agent(app, inbox, store, settings.sink_max_rows)
     live = LiveFigures(app, app.clickhouse)
     register_timers(app, live, settings)
     register_pages(app, live)

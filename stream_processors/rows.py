@@ -54,9 +54,31 @@ def to_utc_millis(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+class _LastRecord:
+    """The UTC timestamp and day of the record seen last: every projection of one record asks
+    for them in turn, and the conversion is most of a row's cost."""
+
+    record: EventRecord | None = None
+    ts: datetime = datetime.min
+    day: date = date.min
+
+
+_last = _LastRecord()
+
+
+def event_ts(record: EventRecord) -> datetime:
+    """The event's own timestamp in UTC, cut to milliseconds."""
+    if _last.record is not record:
+        ts = to_utc_millis(record.timestamp)
+        _last.record, _last.ts, _last.day = record, ts, ts.date()
+    return _last.ts
+
+
 def event_day(record: EventRecord) -> date:
     """The UTC day of the event's own timestamp."""
-    return to_utc_millis(record.timestamp).date()
+    if _last.record is not record:
+        event_ts(record)
+    return _last.day
 
 
 def _text(metadata: dict[str, Any], key: str) -> str:
@@ -70,7 +92,7 @@ def events_store_row(record: EventRecord, partition: int, offset: int) -> Row:
         record.event_id,
         record.event,
         record.user_id,
-        to_utc_millis(record.timestamp),
+        event_ts(record),
         to_utc_millis(record.received_at),
         record.source or "",
         record.session_id or "",
@@ -120,7 +142,7 @@ def assignment_row(record: EventRecord) -> Row | None:
     return (
         record.user_id,
         assignment_id,
-        to_utc_millis(record.timestamp),
+        event_ts(record),
         record.event_id,
         _text(record.metadata, "subject"),
         int(record.event == "assignment.submitted"),

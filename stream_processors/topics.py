@@ -8,12 +8,12 @@ import faust
 from faust.types import TopicT
 
 from core.settings import SharedSettings
-from stream_processors.decoding import CODEC_NAME
 
 
 @dataclass(frozen=True)
 class Topics:
-    """``events``: what the agent reads (decoded by ``pulse_event``); ``dlq``: dead letters."""
+    """``events``: what the batch loop reads (raw, decoded a batch at a time); ``dlq``: dead
+    letters."""
 
     events: TopicT
     dlq: TopicT
@@ -24,7 +24,7 @@ def declare_topics(app: faust.App, shared: SharedSettings) -> Topics:
     events = app.topic(
         shared.events_topic,
         partitions=shared.events_partitions,
-        value_serializer=CODEC_NAME,
+        value_serializer="raw",
         key_serializer="raw",
         acks=True,
     )

@@ -1,16 +1,29 @@
-"""Faust's aiokafka transport, reading with ``isolation_level=read_committed``.
+"""Faust's aiokafka transport, reading with ``isolation_level=read_committed``, whole fetches
+at a time.
 
 Faust picks ``read_committed`` only under ``processing_guarantee="exactly_once"``
 (``AIOKafkaConsumerThread._create_worker_consumer``). The ingest API publishes inside Kafka
 transactions, so an at-least-once worker must still never see aborted or open transactions.
+
+Faust hands each fetched message to its topic's streams one by one (a lock, a decode, an
+``Event``, a queue and a task per message: most of a worker's time at thousands per second).
+For the topics in ``batch_inboxes`` the consumer instead puts each whole fetch into an
+:class:`~stream_processors.inbox.Inbox`, which the batch loop drains; everything else of Faust's
+consumer - the group, rebalances, read offsets, gaps, acks and commits - stays as it is.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 import aiokafka
+from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import Message
+from mode import Service
+
+from stream_processors.inbox import Inbox
 
 READ_COMMITTED = "read_committed"
 
@@ -27,10 +40,59 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class ReadCommittedConsumer(faust_aiokafka.Consumer):
-    """Faust's aiokafka consumer using :class:`ReadCommittedConsumerThread`."""
+    """Faust's aiokafka consumer using :class:`ReadCommittedConsumerThread`, delivering the
+    messages of the app's ``batch_inboxes`` topics a whole fetch at a time."""
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - needs Kafka
+        """Faust's fetch loop (``Consumer._drain_messages``), one inbox put per fetch."""
+        inboxes: dict[str, Inbox] = getattr(self.app, "batch_inboxes", {})
+        consumer_should_stop = cast(Service, self)._stopped.is_set
+        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                self.diag.set_flag(CONSUMER_FETCHING)
+                fetched = self.getmany(timeout=1.0)
+                await self.sleep(0)
+                if not self.should_stop:
+                    await self._deliver(fetched, inboxes)
+                self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)
+
+    async def _deliver(self, fetched: Any, inboxes: dict[str, Inbox]) -> None:
+        """Track each new message as Faust does (read offset, gaps), then deliver the fetch."""
+        read_offset = self._read_offset
+        batches: dict[str, list[Message]] = {}
+        async for tp, message in fetched:
+            offset = message.offset
+            last = read_offset[tp]
+            if last is not None and offset < last:
+                continue  # already read: Faust drops these too
+            if last and offset - last > 1 and self.app.topics.acks_enabled_for(message.topic):
+                await self._add_gap(tp, last + 1, offset)
+            inbox = inboxes.get(message.topic)
+            if inbox is None:
+                await self.wait_first(self.callback(message), self.suspend_flow.wait())
+            else:
+                self.track_message(message)
+                batches.setdefault(message.topic, []).append(message)
+            read_offset[tp] = offset
+        if self._commit_every is not None and self._n_acked >= self._commit_every:
+            self._n_acked = 0
+            await self.commit()
+        for topic, messages in batches.items():
+            await self.wait_first(inboxes[topic].put(messages), self.suspend_flow.wait())
 
 
 class ReadCommittedTransport(faust_aiokafka.Transport):

@@ -1,4 +1,4 @@
-"""The worker's loop: take a batch, map it to rows, write them, then acknowledge.
+"""The worker's loop: take a batch, decode it, map it to rows, write them, then acknowledge.
 
 Messages are acknowledged only after ClickHouse confirmed every row built from them, so Faust
 commits an offset only once its batch is stored; a crash in between re-delivers the batch and
@@ -9,17 +9,18 @@ rest: its other rows stay stored, and a replay of the dead letter collapses onto
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from faust import StreamT
 from faust.types import Message
 
 from clickhouse.rollups import TouchedKeys
 from schemas.events import EventRecord
-from stream_processors.decoding import Undecodable
+from stream_processors.decoding import Undecodable, decode_batch
 from stream_processors.dlq import Failed, Refused
+from stream_processors.inbox import Inbox
 from stream_processors.rows import Row
 from stream_processors.sink import Rejected, Sink
 
@@ -63,14 +64,22 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
     ]
 
 
+@dataclass
+class Written:
+    """A batch whose facts are stored: the keys they touched and the records ClickHouse kept."""
+
+    touched: TouchedKeys
+    kept: list[EventRecord]
+
+
 @dataclass(frozen=True)
 class BatchStore:
     """Stores one batch: its rows through ``sink``, its failures to ``dead_letter``.
 
-    Undecodable messages, and messages whose rows ClickHouse refused for good, go to
-    ``dead_letter``. With a ``refresher``, the rollup keys of the stored rows are recomputed
-    after they are stored; ``on_stored`` then sees the records ClickHouse kept. When
-    :meth:`store` returns, every message of the batch may be acknowledged.
+    :meth:`write` stores the facts (undecodable messages, and messages whose rows ClickHouse
+    refused for good, go to ``dead_letter``); :meth:`settle` then recomputes the rollup keys
+    the stored rows touched (with a ``refresher``) and hands ``on_stored`` the records kept.
+    Once both returned, every message of the batch may be acknowledged.
     """
 
     sink: Sink
@@ -79,8 +88,12 @@ class BatchStore:
     on_stored: OnStored = _nothing
     refresher: Refresher | None = None
 
-    async def store(self, batch: list[tuple[object, Message]]) -> None:
-        """Store ``batch`` (decoded value, message) and dead-letter what cannot be stored."""
+    async def store(self, batch: Sequence[tuple[object, Message]]) -> None:
+        """Write and settle ``batch`` (decoded value, message)."""
+        await self.settle(await self.write(batch))
+
+    async def write(self, batch: Sequence[tuple[object, Message]]) -> Written:
+        """Store the facts of ``batch`` and dead-letter what cannot be stored."""
         records: list[tuple[EventRecord, Message]] = []
         added: list[tuple[str, Row]] = []
         for value, message in batch:
@@ -95,24 +108,50 @@ class BatchStore:
         refused = refused_messages(flushed.rejected)
         for message, failure in refused:
             await self.dead_letter(message, failure)
+        # Rows ClickHouse refused touched nothing (and their keys may be unwritable).
+        unstored = {id(rejection.row) for rejection in flushed.rejected}
+        touched = TouchedKeys()
         if self.refresher is not None:
-            # Rows ClickHouse refused touched nothing (and their keys may be unwritable).
-            unstored = {id(rejection.row) for rejection in flushed.rejected}
-            touched = TouchedKeys()
             for table, row in added:
                 if id(row) not in unstored:
                     touched.add(table, row)
-            await self.refresher.refresh(touched)
         gone = {id(message) for message, _ in refused}
-        self.on_stored([record for record, message in records if id(message) not in gone])
+        return Written(touched, [record for record, message in records if id(message) not in gone])
+
+    async def settle(self, written: Written) -> None:
+        """Recompute the rollup keys a written batch touched, then report its records."""
+        if self.refresher is not None:
+            await self.refresher.refresh(written.touched)
+        self.on_stored(written.kept)
 
 
 async def store_batches(
-    stream: StreamT, store: BatchStore, max_rows: int, max_seconds: float
+    inbox: Inbox, store: BatchStore, ack: Callable[[Message], object], max_rows: int
 ) -> None:
-    """Consume ``stream`` in batches of ``max_rows`` events or ``max_seconds``; acknowledge a
-    batch only once ``store`` has stored it."""
-    async for events in stream.noack_take(max_rows, within=max_seconds):
-        await store.store([(event.value, event.message) for event in events])
-        for event in events:
-            await stream.ack(event)
+    """Forever: take what the inbox holds (up to ``max_rows`` messages), decode it, write it,
+    settle it, and only then acknowledge every message of it (Faust commits acknowledged
+    offsets).
+
+    Two batches overlap: batch N+1 is decoded and written while batch N's rollups are
+    recomputed. The recompute of N+1 starts only after N's has finished and N+1's facts are
+    stored, so each key's newest recompute still follows every insert that touched it.
+    """
+    settling: asyncio.Task[None] | None = None
+    try:
+        while True:
+            messages = await inbox.take(max_rows)
+            written = await store.write(decode_batch(messages))
+            if settling is not None:
+                await settling
+            settling = asyncio.ensure_future(_settle(store, written, messages, ack))
+    finally:
+        if settling is not None and not settling.done():
+            settling.cancel()
+
+
+async def _settle(
+    store: BatchStore, written: Written, messages: list[Message], ack: Callable[[Message], object]
+) -> None:
+    await store.settle(written)
+    for message in messages:
+        ack(message)

@@ -49,8 +49,9 @@ class Pipeline:
     def client(self) -> Client:
         return writer_client(self.database, settings=self.shared())
 
-    def worker(self, name: str = "worker") -> Worker:
-        return Worker(self, name, free_port())
+    def worker(self, name: str = "worker", port: int | None = None, **env: str) -> Worker:
+        """A worker of this pipeline's group (``env`` adds or overrides its variables)."""
+        return Worker(self, name, port or free_port(), dict(env))
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Worker:
     pipeline: Pipeline
     name: str
     port: int
+    extra_env: dict[str, str]
 
     def __post_init__(self) -> None:
         data = self.pipeline.data_dir / self.name
@@ -81,11 +83,10 @@ class Worker:
             "PULSE_WORKER_APP_ID": p.app_id,
             "PULSE_WORKER_PORT": str(self.port),
             "PULSE_DATA_DIR": str(p.data_dir / self.name),
-            "PULSE_SINK_MAX_SECONDS": "0.5",
             "PULSE_SINK_MAX_ROWS": "500",
             "PULSE_LAG_INTERVAL": "1",
             "PULSE_WORKER_SESSION_TIMEOUT": "10",
-        }
+        } | self.extra_env
 
     def start(self) -> Worker:
         self.process.spawn(

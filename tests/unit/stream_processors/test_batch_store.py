@@ -10,10 +10,11 @@ from faust.types import Message
 
 from clickhouse.rollups import TouchedKeys
 from schemas.events import EventRecord
-from stream_processors.agents.batching import BatchStore
+from stream_processors.agents.batching import BatchStore, store_batches
 from stream_processors.agents.pipeline import FIXED_PROJECTIONS, Projections
 from stream_processors.decoding import decode_record
 from stream_processors.dlq import Failed
+from stream_processors.inbox import Inbox
 from stream_processors.rows import COLUMNS, Row
 from stream_processors.sink import Backoff, Sink
 
@@ -121,3 +122,29 @@ def test_a_batch_of_dead_letters_only_refreshes_nothing() -> None:
     assert letters.sent == [(0, "invalid_record")]
     assert writer.tables == {} and kept == []
     assert not any(refresher.touched)
+
+
+def test_the_loop_acknowledges_a_batch_only_after_it_is_stored() -> None:
+    events: list[str] = []
+
+    class Recording(FakeWriter):
+        async def write(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+            events.append(f"write {table}")
+            await super().write(table, columns, rows)
+
+    async def scenario() -> None:
+        store, _ = store_for(Recording(), Letters(), FakeRefresher())
+        inbox = Inbox(capacity=100)
+        await inbox.put([message(i, value(f"u-{i}")) for i in range(3)])
+        loop = asyncio.ensure_future(
+            store_batches(inbox, store, lambda m: events.append(f"ack {m.offset}"), 10)
+        )
+        while not any(e.startswith("ack") for e in events) or len(inbox):
+            await asyncio.sleep(0.001)
+        loop.cancel()
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
+    writes = [i for i, e in enumerate(events) if e.startswith("write")]
+    acks = [e for e in events if e.startswith("ack")]
+    assert acks == ["ack 0", "ack 1", "ack 2"]
+    assert len(writes) == 2 and max(writes) < events.index("ack 0")
