@@ -133,16 +133,16 @@ export declare class PulseClient {
   readonly stats: PulseStats;
   /** Events waiting in the queue (not yet in a batch). */
   readonly queued: number;
-  /** Queue one event; returns its event id. Throws PulseValidationError on a bad event. */
-  track(event: string, userId: string, metadata?: Record<string, unknown>, options?: TrackOptions): string;
-  userLogin(userId: string, metadata?: UserSessionMetadata, options?: TrackOptions): string;
-  userLogout(userId: string, metadata?: UserSessionMetadata, options?: TrackOptions): string;
-  assignmentViewed(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string;
-  assignmentStarted(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string;
-  assignmentHeartbeat(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string;
-  assignmentSubmitted(userId: string, metadata: AssignmentSubmittedMetadata, options?: TrackOptions): string;
-  chatMessage(userId: string, metadata: ChatMessageMetadata, options?: TrackOptions): string;
-  llmCall(userId: string, metadata: LlmCallMetadata, options?: TrackOptions): string;
+  /** Queue one event; its event id, or null when a full drop-newest queue refused it. Throws PulseValidationError on a bad event. */
+  track(event: string, userId: string, metadata?: Record<string, unknown>, options?: TrackOptions): string | null;
+  userLogin(userId: string, metadata?: UserSessionMetadata, options?: TrackOptions): string | null;
+  userLogout(userId: string, metadata?: UserSessionMetadata, options?: TrackOptions): string | null;
+  assignmentViewed(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string | null;
+  assignmentStarted(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string | null;
+  assignmentHeartbeat(userId: string, metadata: AssignmentMetadata, options?: TrackOptions): string | null;
+  assignmentSubmitted(userId: string, metadata: AssignmentSubmittedMetadata, options?: TrackOptions): string | null;
+  chatMessage(userId: string, metadata: ChatMessageMetadata, options?: TrackOptions): string | null;
+  llmCall(userId: string, metadata: LlmCallMetadata, options?: TrackOptions): string | null;
   /** Send everything queued; resolves once every batch is answered for good. */
   flush(): Promise<void>;
   /** Send with fetch keepalive now (what page hide does). */

@@ -31,6 +31,15 @@ export const DEFAULTS = Object.freeze({
 
 const noop = () => {};
 
+// A user's callback that throws must not break delivery: its error is reported, not raised.
+function safely(callback, ...args) {
+  try {
+    callback(...args);
+  } catch (error) {
+    console.error("pulse-client: a callback threw", error);
+  }
+}
+
 export class PulseClient {
   /** `url` is the API's base URL; `key` a producer key (see docs/sdk-js.md for browsers). */
   constructor(url, key, options = {}) {
@@ -61,7 +70,10 @@ export class PulseClient {
     return this.queue.length;
   }
 
-  /** Queues one event and returns its event id; throws PulseValidationError on a bad event. */
+  /**
+   * Queues one event and returns its event id (null when a full `drop-newest` queue refused it);
+   * throws PulseValidationError on a bad event.
+   */
   track(event, userId, metadata = {}, options = {}) {
     if (this.closed) throw new Error("PulseClient is closed: make a new one");
     const wire = {
@@ -83,12 +95,12 @@ export class PulseClient {
     const dropped = this.queue.push({ event: wire, body, bytes });
     if (dropped) this.drop(dropped, "queue full");
     this.pump(false);
-    return wire.event_id;
+    return dropped?.event === wire ? null : wire.event_id;
   }
 
   drop(item, reason) {
     this.stats.dropped += 1;
-    this.onDropped(item.event, reason);
+    safely(this.onDropped, item.event, reason);
   }
 
   /** Starts every batch it may: full ones always, partial ones when `force` (timer, flush). */
@@ -166,14 +178,14 @@ export class PulseClient {
       if (result.status !== "rejected") continue;
       this.stats.rejected += 1;
       const item = batch.items[result.index];
-      this.onRejected({ event: item?.event, eventId: item?.event.event_id, error: result.error });
+      safely(this.onRejected, { event: item?.event, eventId: item?.event.event_id, error: result.error });
     }
   }
 
   fail(batch, error) {
     batch.done = true;
     this.stats.failed += batch.items.length;
-    this.onError(error, batch.items.map((item) => item.event));
+    safely(this.onError, error, batch.items.map((item) => item.event));
   }
 
   /** Sends everything queued so far and resolves once every batch is answered for good. */

@@ -2,11 +2,20 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { gunzipSync } from "node:zlib";
 
 import { PulseClient, PulseValidationError } from "../src/index.js";
 import { EventQueue } from "../src/queue.js";
 import { backoffMs, retryAfterMs } from "../src/transport.js";
 import { accept, fakeApi } from "../testkit/fake-server.js";
+
+async function until(condition, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    assert.ok(Date.now() < deadline, `not reached in ${timeoutMs} ms: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 const quiet = { flushOnExit: false, retryBaseMs: 5, retryMaxMs: 50 };
 const viewed = { assignment_id: "hw-7", subject: "math" };
@@ -139,4 +148,46 @@ test("a batch still failing after giveUpAfterMs is counted as failed, not retrie
   assert.equal(client.stats.failed, 1);
   assert.equal(errors.length, 1);
   assert.ok(api.received.length >= 2);
+});
+
+test("page hide sends the queue with keepalive, uncompressed, and re-sends in-flight batches with their ids", async () => {
+  const calls = [];
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const fetchSpy = async (url, init) => {
+    const events = JSON.parse(typeof init.body === "string" ? init.body : gunzipSync(init.body).toString());
+    calls.push({ keepalive: init.keepalive, gzip: "Content-Encoding" in init.headers, ids: events.map((e) => e.event_id) });
+    if (!init.keepalive) await held; // the page's ordinary request never finishes
+    return new Response(JSON.stringify(accept(events)), { status: 202 });
+  };
+  const client = new PulseClient("http://api.test", "k", { ...quiet, fetch: fetchSpy, maxBatchEvents: 3, concurrency: 1, flushIntervalMs: 1e9 });
+  const ids = Array.from({ length: 5 }, (_, i) => client.track("custom.seen", `u${i}`, { pad: "z".repeat(400) }));
+  await until(() => calls.length === 1);
+  assert.equal(client.queued, 2, "one full batch in flight, two events queued");
+  assert.equal(calls[0].gzip, true);
+  client.flushOnHide();
+  await until(() => calls.length === 3);
+  const keepalive = calls.filter((c) => c.keepalive);
+  assert.deepEqual(keepalive.map((c) => c.ids), [ids.slice(0, 3), ids.slice(3)]);
+  assert.ok(keepalive.every((c) => !c.gzip));
+  release();
+  await client.flush();
+  assert.equal(client.stats.accepted, 5, "the batch answered twice is counted once");
+});
+
+test("a callback that throws does not stop delivery", async () => {
+  const api = await fakeApi([{ status: 202 }]);
+  const client = new PulseClient(api.url, "k", { ...quiet, overflow: "drop-newest", maxQueueEvents: 1, flushIntervalMs: 1e9, onDropped: () => { throw new Error("boom"); } });
+  const original = console.error;
+  console.error = () => {};
+  try {
+    assert.notEqual(client.track("a.b", "u1"), null);
+    assert.equal(client.track("a.b", "u2"), null, "refused by drop-newest");
+  } finally {
+    console.error = original;
+  }
+  await client.flush();
+  await api.close();
+  assert.equal(client.stats.accepted, 1);
+  assert.equal(client.stats.dropped, 1);
 });

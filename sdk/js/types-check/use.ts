@@ -1,7 +1,7 @@
 // Compile-only check of index.d.ts (README: "Types"); never run.
 import { PulseClient, PulseValidationError, type Rejection } from "pulse-client";
 const c = new PulseClient("http://x", "k", { overflow: "drop-newest", onRejected: (r: Rejection) => r.error.length });
-const id: string = c.llmCall("u", { model: "m", prompt_tokens: 1, completion_tokens: 2, cost_usd: 0 });
+const id: string | null = c.llmCall("u", { model: "m", prompt_tokens: 1, completion_tokens: 2, cost_usd: 0 });
 c.assignmentViewed("u", { assignment_id: "a", subject: "s" }, { timestamp: new Date() });
 // @ts-expect-error subject is required
 c.assignmentViewed("u", { assignment_id: "a" });
