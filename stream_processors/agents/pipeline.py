@@ -66,4 +66,5 @@ def register_agent(
             logger.exception("the batch loop failed; stopping the worker")
             await app.crash(exc)
 
-    return app.task(project_events)
+    task: Callable[[], Awaitable[None]] = app.task(project_events)  # Faust returns it untyped
+    return task
