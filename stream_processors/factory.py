@@ -104,7 +104,9 @@ def create_app(
     app.batch_inboxes = {topics.events.get_topic_name(): inbox}
     app.topics.add(topics.events)  # subscribed, acknowledged and committed as an agent's
 
-    @app.on_partitions_revoked.connect
+    # Faust types receivers as taking any positional arguments; this one names the set of
+    # partitions that on_partitions_revoked sends.
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: object) -> None:
         inbox.drop(revoked)
 
