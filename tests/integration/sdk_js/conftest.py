@@ -17,9 +17,10 @@ from clickhouse_connect.driver.client import Client
 
 from core.settings import SharedSettings
 from pulse.local.config import StackSettings
+from pulse.local.ports import free_port
 from pulse.local.stack import Stack
 from tests.polling import eventually
-from tests.stack import ClickHouseEndpoint, free_port
+from tests.stack import ClickHouseEndpoint
 
 SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
 PAGE_DIR = Path(__file__).resolve().parent / "page"
