@@ -115,3 +115,14 @@ def js_stack(
         )  # fmt: skip
     finally:
         stack.down()
+
+
+MEASURED: list[str] = []  # the throughput bench's figures, for the terminal summary
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the JS SDK's measured throughput beside its ceiling (docs/sdk-js.md)."""
+    if MEASURED:
+        terminalreporter.section("JS SDK throughput (events/s, one Node process)")
+        for line in MEASURED:
+            terminalreporter.write_line(line)

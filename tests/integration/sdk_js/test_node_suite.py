@@ -7,7 +7,7 @@ import os
 
 from loguru import logger
 
-from tests.integration.sdk_js.conftest import PRODUCER_KEY, JsStack
+from tests.integration.sdk_js.conftest import MEASURED, PRODUCER_KEY, JsStack
 from tests.integration.sdk_js.node_runner import run_node, stack_env, suite_files
 
 
@@ -25,5 +25,7 @@ def test_sdk_throughput_is_measured_beside_a_raw_fetch_ceiling(js_stack: JsStack
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     load = os.getloadavg()
-    logger.info("JS SDK throughput {} (load average {:.1f})", figures, load[0])
+    line = ", ".join(f"{k} {v}" for k, v in figures.items()) + f" (load average {load[0]:.1f})"
+    MEASURED.append(line)
+    logger.info("JS SDK throughput: {}", line)
     assert figures["sdk_events_per_s"] > 0 and figures["ceiling_events_per_s"] > 0
