@@ -16,10 +16,13 @@ import secrets
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
+from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 from loguru import logger
 from prometheus_client.parser import text_string_to_metric_families
@@ -80,6 +83,72 @@ def _metric_sums(port: int) -> dict[str, float]:
     return sums
 
 
+FLOOR_RATE = 20
+FLOOR_EVENTS = 200
+_FLOOR_PARTS = {
+    "worker_batch_wait_seconds": "send_to_batch_start",
+    "worker_batch_write_seconds": "batch_facts_stored",
+    "rollup_refresh_latency_seconds": "rollup_refresh",
+}
+
+
+def _histograms(port: int) -> dict[str, tuple[float, float]]:
+    """(sum, count) of the freshness histograms (the wait: of each batch's newest message)."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    found: dict[str, tuple[float, float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name not in _FLOOR_PARTS:
+            continue
+        samples = [s for s in family.samples if s.labels.get("message", "newest") == "newest"]
+        total = sum(s.value for s in samples if s.name.endswith("_sum"))
+        count = sum(s.value for s in samples if s.name.endswith("_count"))
+        found[_FLOOR_PARTS[family.name]] = (total, count)
+    return found
+
+
+async def _trickle(bootstrap: str, messages: list[Any], rate: float) -> list[float]:
+    """Send ``messages`` one transaction each at ``rate``/s; each transaction's duration."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        transactional_id=f"bench-floor-{secrets.token_hex(4)}",
+    )
+    await producer.start()
+    took = []
+    try:
+        start = time.perf_counter()
+        for i, m in enumerate(messages):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            began = time.perf_counter()
+            await producer.begin_transaction()
+            value = orjson.loads(m.value) | {"event_id": str(uuid.uuid4())}  # never a repeat
+            await producer.send(EVENTS_TOPIC, orjson.dumps(value), key=m.key, headers=m.headers)
+            await producer.commit_transaction()
+            took.append(time.perf_counter() - began)
+    finally:
+        await producer.stop()
+    return took
+
+
+def _floor(shared: SharedSettings, client: Client, port: int, users: int) -> dict[str, Any]:
+    """The parts of freshness at a trickle (``FLOOR_RATE``/s) once the backlog is drained:
+    the producer's transaction, send to batch start (transaction, fetch), facts stored, and
+    the rollup recompute that runs before the next batch is stored (means, ms)."""
+    stored = _count(client)
+    before = _histograms(port)
+    messages = list(workload_messages(FLOOR_EVENTS, users))
+    took = asyncio.run(_trickle(shared.kafka_bootstrap_servers, messages, FLOOR_RATE))
+    wait_until(lambda: _count(client) >= stored + len(messages), 60, "the trickle stored")
+    after = _histograms(port)
+    parts = {"transaction_commit": round(1000 * sum(took) / len(took), 1)}
+    for name, (total, count) in after.items():
+        then_total, then_count = before.get(name, (0.0, 0.0))
+        if count > then_count:
+            parts[name] = round(1000 * (total - then_total) / (count - then_count), 1)
+    return {"rate_events_per_s": FLOOR_RATE, "events": len(messages), "mean_ms": parts}
+
+
 def _cpu_seconds(pid_file: Path) -> float:
     """User + system CPU seconds of the process whose pid is in ``pid_file`` (0 if unknown)."""
     try:
@@ -90,7 +159,9 @@ def _cpu_seconds(pid_file: Path) -> float:
         return 0.0
 
 
-def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> dict[str, Any]:
+def _drain(
+    work: Path, shared: SharedSettings, events: int, users: int, timeout: float
+) -> dict[str, Any]:
     """Start one worker; the moments it was ready, sank its first row and sank all ``events``."""
     client = writer_client(settings=shared)
     port = free_port()
@@ -121,6 +192,7 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
         breakdown = _metric_sums(port)
         breakdown["endpoint_cpu_seconds"] = round(_cpu_seconds(endpoint_pid) - endpoint_cpu, 2)
         unique = int(client.command("SELECT uniqExact(event_id) FROM events_store"))
+        floor = _floor(shared, client, port, users)
     except StartupError as exc:
         raise StartupError(f"{exc}; see {proc.log_file}") from None
     finally:
@@ -130,6 +202,7 @@ def _drain(work: Path, shared: SharedSettings, events: int, timeout: float) -> d
         "seconds_from_spawn": {k: round(v - start, 2) for k, v in marks.items()},
         "unique_events_stored": unique,
         "breakdown": breakdown,
+        "freshness_floor": floor,
     }
 
 
@@ -157,7 +230,7 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
             del messages
             bare_n, bare_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=False))
             dec_n, dec_s = asyncio.run(consume(bootstrap, EVENTS_TOPIC, n, decode=True))
-            drain = _drain(work, shared, n, cfg.worker_timeout)
+            drain = _drain(work, shared, n, cfg.worker_users, cfg.worker_timeout)
     result = {
         "events": n,
         "partitions": PARTITIONS,
@@ -174,10 +247,12 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         result["events_per_s"] / result["consume_and_decode_events_per_s"], 3
     )
     logger.info(
-        "worker {:,.0f} events/s = {:.3f} x bare consume + decode ({:,.0f}/s); breakdown {}",
+        "worker {:,.0f} events/s = {:.3f} x bare consume + decode ({:,.0f}/s); breakdown {}; "
+        "freshness floor {}",
         result["events_per_s"],
         result["worker_vs_consume_and_decode"],
         result["consume_and_decode_events_per_s"],
         drain["breakdown"],
+        drain["freshness_floor"],
     )
     return result

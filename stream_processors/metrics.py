@@ -68,6 +68,26 @@ ROLLUP_REFRESH_RETRIES = Counter(
     "Failed rollup recomputes that were retried",
     registry=REGISTRY,
 )
+BATCH_WAIT = Histogram(
+    "worker_batch_wait_seconds",
+    "From the Kafka record timestamp (the API's send) to the start of the batch holding it, for "
+    "the batch's newest and oldest message: the transaction, the fetch and the inbox",
+    ["message"],
+    registry=REGISTRY,
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30),
+)
+BATCH_WRITE = Histogram(
+    "worker_batch_write_seconds",
+    "From the start of a batch to its facts stored (decode, rows and every table's insert)",
+    registry=REGISTRY,
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30),
+)
+BATCH_EVENTS = Histogram(
+    "worker_batch_events",
+    "Messages per batch",
+    registry=REGISTRY,
+    buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000),
+)
 DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
 )

@@ -20,7 +20,7 @@ from typing import Any, cast
 import aiokafka
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import Message
+from faust.types import TP, Message
 from mode import Service
 
 from stream_processors.inbox import Inbox
@@ -54,7 +54,7 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag(CONSUMER_FETCHING)
-                fetched = self.getmany(timeout=1.0)
+                fetched = await self._fetch(timeout=1.0)
                 await self.sleep(0)
                 if not self.should_stop:
                     await self._deliver(fetched, inboxes)
@@ -70,24 +70,49 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
-    async def _deliver(self, fetched: Any, inboxes: dict[str, Inbox]) -> None:
-        """Track each new message as Faust does (read offset, gaps), then deliver the fetch."""
+    async def _fetch(self, timeout: float) -> list[tuple[TP, list[Message]]]:
+        """One fetch as Faust's ``getmany`` makes it, a partition's records at a time (its
+        per-record checks of flow and generation cannot change within one synchronous pass)."""
+        records, active = await self._wait_next_records(timeout)
+        if records is None or self.should_stop:
+            return []
+        if not self.flow_active:
+            try:
+                await self.perform_seek()  # as getmany: back to the committed offsets
+            except Exception as exc:  # noqa: BLE001 - as getmany: logged, retried next fetch
+                self.log.warning(f"exception performing seek when flow not active {exc}")
+            return []
+        fetched = []
+        for tp, partition_records in records.items():
+            if active is None or tp in active or tp in self._buffered_partitions:
+                self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+                fetched.append((tp, [self._to_message(tp, r) for r in partition_records]))
+        return fetched
+
+    async def _deliver(
+        self, fetched: list[tuple[TP, list[Message]]], inboxes: dict[str, Inbox]
+    ) -> None:
+        """Keep Faust's read offsets and gaps for each new message, then deliver the fetch."""
         read_offset = self._read_offset
         batches: dict[str, list[Message]] = {}
-        async for tp, message in fetched:
-            offset = message.offset
-            last = read_offset[tp]
-            if last is not None and offset < last:
-                continue  # already read: Faust drops these too
-            if last and offset - last > 1 and self.app.topics.acks_enabled_for(message.topic):
-                await self._add_gap(tp, last + 1, offset)
-            inbox = inboxes.get(message.topic)
-            if inbox is None:
-                await self.wait_first(self.callback(message), self.suspend_flow.wait())
-            else:
-                self.track_message(message)
-                batches.setdefault(message.topic, []).append(message)
-            read_offset[tp] = offset
+        for tp, messages in fetched:
+            inbox = inboxes.get(tp.topic)
+            acking = self.app.topics.acks_enabled_for(tp.topic)
+            fresh = []
+            for message in messages:
+                offset = message.offset
+                last = read_offset[tp]
+                if last is not None and offset < last:
+                    continue  # already read: Faust drops these too
+                if last and offset - last > 1 and acking:
+                    await self._add_gap(tp, last + 1, offset)
+                if inbox is None:
+                    await self.wait_first(self.callback(message), self.suspend_flow.wait())
+                else:
+                    fresh.append(message)
+                read_offset[tp] = offset
+            if inbox is not None:
+                batches.setdefault(tp.topic, []).extend(fresh)
         if self._commit_every is not None and self._n_acked >= self._commit_every:
             self._n_acked = 0
             await self.commit()

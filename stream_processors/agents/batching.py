@@ -10,6 +10,7 @@ rest: its other rows stay stored, and a replay of the dead letter collapses onto
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,6 +19,7 @@ from faust.types import Message
 
 from clickhouse.rollups import TouchedKeys
 from schemas.events import EventRecord
+from stream_processors import metrics
 from stream_processors.decoding import Undecodable, decode_batch
 from stream_processors.dlq import Failed, Refused
 from stream_processors.inbox import Inbox
@@ -140,13 +142,24 @@ async def store_batches(
     try:
         while True:
             messages = await inbox.take(max_rows)
+            started = time.time()
+            observe_batch(messages, started)
             written = await store.write(decode_batch(messages))
+            metrics.BATCH_WRITE.observe(time.time() - started)
             if settling is not None:
                 await settling
             settling = asyncio.ensure_future(_settle(store, written, messages, ack))
     finally:
         if settling is not None and not settling.done():
             settling.cancel()
+
+
+def observe_batch(messages: list[Message], started: float) -> None:
+    """Batch size, and how long its newest and oldest message waited since the API sent it."""
+    metrics.BATCH_EVENTS.observe(len(messages))
+    stamps = [message.timestamp for message in messages]
+    metrics.BATCH_WAIT.labels("newest").observe(max(started - max(stamps), 0.0))
+    metrics.BATCH_WAIT.labels("oldest").observe(max(started - min(stamps), 0.0))
 
 
 async def _settle(
