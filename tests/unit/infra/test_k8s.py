@@ -94,6 +94,12 @@ def containers() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def kafka_trigger(scaled: dict[str, Any]) -> dict[str, Any]:
+    """The metadata of the ScaledObject's one trigger on consumer lag."""
+    (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"]
+    return dict(trigger["metadata"])
+
+
 def settings_map() -> dict[str, str]:
     return named("ConfigMap", "pulse-settings")["data"]
 
@@ -178,8 +184,7 @@ def test_env_references_point_at_existing_keys() -> None:
 
 def test_never_more_workers_than_partitions() -> None:
     (scaled,) = of_kind("ScaledObject")
-    (trigger,) = scaled["spec"]["triggers"]
-    meta = trigger["metadata"]
+    meta = kafka_trigger(scaled)
     (topic,) = [t for t in of_kind("KafkaTopic") if t["spec"]["topicName"] == meta["topic"]]
     partitions = topic["spec"]["partitions"]
     assert scaled["spec"]["minReplicaCount"] <= scaled["spec"]["maxReplicaCount"] <= partitions
@@ -189,7 +194,7 @@ def test_never_more_workers_than_partitions() -> None:
 
 def test_the_scaler_watches_the_workers_own_group_and_broker() -> None:
     (scaled,) = of_kind("ScaledObject")
-    meta = scaled["spec"]["triggers"][0]["metadata"]
+    meta = kafka_trigger(scaled)
     (worker,) = [c for w, c in containers() if w == "stream-worker"]
     app_id = {e["name"]: e.get("value") for e in worker["env"]}["PULSE_WORKER_APP_ID"]
     assert meta["consumerGroup"] == app_id
