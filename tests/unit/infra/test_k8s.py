@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -223,3 +224,35 @@ def test_the_clickhouse_cluster_is_the_one_migrations_target() -> None:
     # Foreground inserts on every replica: the recompute after an insert reads its rows.
     assert chi["profiles"][f"{profile}/distributed_foreground_insert"] == 1
     assert chi["profiles"][f"{profile}/insert_quorum"] == layout["replicasCount"]
+
+
+def _summary_row(part: str) -> str:
+    """The 'count' cell of docs/sizing.md's summary row for ``part``."""
+    text = (ROOT / "docs" / "sizing.md").read_text()
+    summary = text[text.index("## Summary") :]
+    (row,) = [line for line in summary.splitlines() if line.startswith(f"| {part}")]
+    return row.split("|")[2]
+
+
+def test_the_manifests_have_the_shape_docs_sizing_derives() -> None:
+    numbers = [int(n) for n in re.findall(r"\d+", _summary_row("`pulse.events.v1` partitions"))]
+    assert numbers[0] == named("KafkaTopic", "pulse-events-v1")["spec"]["partitions"]
+    api = [int(n) for n in re.findall(r"\d+", _summary_row("ingest API"))]
+    hpa = named("HorizontalPodAutoscaler", "ingest-api")["spec"]
+    assert api[:3] == [
+        named("Deployment", "ingest-api")["spec"]["replicas"],
+        hpa["minReplicas"],
+        hpa["maxReplicas"],
+    ]
+    workers = [int(n) for n in re.findall(r"\d+", _summary_row("stream workers"))]
+    scaled = named("ScaledObject", "stream-worker")["spec"]
+    assert workers[0] == named("Deployment", "stream-worker")["spec"]["replicas"]
+    assert workers[-1] == scaled["maxReplicaCount"]
+    shards, replicas = [int(n) for n in re.findall(r"\d+", _summary_row("ClickHouse"))][:2]
+    (cluster,) = of_kind("ClickHouseInstallation")[0]["spec"]["configuration"]["clusters"]
+    assert (shards, replicas) == (
+        cluster["layout"]["shardsCount"],
+        cluster["layout"]["replicasCount"],
+    )
+    brokers = int(re.findall(r"\d+", _summary_row("Kafka brokers"))[0])
+    assert brokers == named("KafkaNodePool", "broker")["spec"]["replicas"]
