@@ -82,7 +82,7 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
             except Exception as exc:  # noqa: BLE001 - as getmany: logged, retried next fetch
                 self.log.warning(f"exception performing seek when flow not active {exc}")
             return []
-        fetched = []
+        fetched: list[tuple[TP, list[Message]]] = []
         for tp, partition_records in records.items():
             if active is None or tp in active or tp in self._buffered_partitions:
                 self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
