@@ -7,6 +7,10 @@ from typing import Any
 from rich.table import Table
 
 
+def _runs(ceiling: dict[str, Any]) -> str:
+    return " and ".join(f"{v:,.0f}" for v in ceiling.get("runs", [])) or "one run"
+
+
 def _ingest_rows(table: Table, results: dict[str, Any]) -> None:
     ratios = results.get("ratios", {})
     for r in results.get("ingest", []):
@@ -26,13 +30,14 @@ def _ingest_rows(table: Table, results: dict[str, Any]) -> None:
     if e := results.get("empty_endpoint"):
         table.add_row(
             f"  ceiling: empty endpoint (wrk, {e['connections']} connections)",
-            f"{e['requests_per_s']:,.0f} req/s (wrk CPU {e['wrk_cpu_share']:.0%})",
+            f"{e['requests_per_s']:,.0f} req/s, mean of {_runs(e)} (wrk CPU "
+            f"{e['wrk_cpu_share']:.0%})",
             "",
         )
     if k := results.get("kafka"):
         table.add_row(
             f"  ceiling: Kafka ProducerPerformance ({k['record_bytes']} B records)",
-            f"{k['records_per_s']:,.0f} records/s ({k['mb_per_s']} MB/s)",
+            f"{k['records_per_s']:,.0f} records/s, mean of {_runs(k)}",
             "",
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.__main__ import SECTIONS, merge, parse_sections
+from bench.stack_sections import bracketed
 
 
 def test_no_choice_runs_every_section() -> None:
@@ -54,4 +55,13 @@ def test_worker_ratio_is_against_consume_and_decode() -> None:
     worker = {"events_per_s": 300.0, "consume_and_decode_events_per_s": 1200.0}
     assert merge({}, {"worker": worker, "measured": {}})["ratios"] == {
         "worker_vs_consume_and_decode": 0.25
+    }
+
+
+def test_a_bracketed_ceiling_is_the_mean_of_its_runs() -> None:
+    runs = [{"requests_per_s": 900.0, "p50_ms": 3.0}, {"requests_per_s": 1100.0, "p50_ms": 2.0}]
+    assert bracketed(runs, "requests_per_s") == {
+        "requests_per_s": 1000.0,
+        "p50_ms": 2.0,
+        "runs": [900.0, 1100.0],
     }
