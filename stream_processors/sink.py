@@ -121,6 +121,10 @@ class Sink:
         self._partition_keys = {table: partition_key(table) for table in columns}
         self._buffers: dict[str, list[Entry]] = {table: [] for table in columns}
 
+    def fresh(self) -> Sink:
+        """An empty sink writing the same tables the same way (one per batch in flight)."""
+        return Sink(self._writer, self._columns, self._backoff, self._max_partitions)
+
     def add(self, table: str, row: Row, origin: object = None) -> None:
         """Buffer one row for ``table`` (one of the tables given at construction).
 

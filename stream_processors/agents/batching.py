@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from faust.types import Message
@@ -67,6 +68,16 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
 
 
 @dataclass
+class Prepared:
+    """A batch's rows, buffered in a sink of their own, and its undecodable messages."""
+
+    sink: Sink
+    records: list[tuple[EventRecord, Message]] = field(default_factory=list)
+    added: list[tuple[str, Row]] = field(default_factory=list)
+    undecodable: list[tuple[Message, Undecodable]] = field(default_factory=list)
+
+
+@dataclass
 class Written:
     """A batch whose facts are stored: the keys they touched and the records ClickHouse kept."""
 
@@ -92,39 +103,49 @@ class BatchStore:
 
     async def store(self, batch: Sequence[tuple[object, Message]]) -> None:
         """Write and settle ``batch`` (decoded value, message)."""
-        await self.settle(await self.write(batch))
+        await self.settle(await self.write(self.prepare(batch)))
 
-    async def write(self, batch: Sequence[tuple[object, Message]]) -> Written:
-        """Store the facts of ``batch`` and dead-letter what cannot be stored."""
-        records: list[tuple[EventRecord, Message]] = []
-        added: list[tuple[str, Row]] = []
+    def prepare(self, batch: Sequence[tuple[object, Message]]) -> Prepared:
+        """The rows of ``batch`` (decoded value, message) in a sink of their own."""
+        prepared = Prepared(self.sink.fresh())
+        add = prepared.sink.add
         for value, message in batch:
             if isinstance(value, EventRecord):
-                records.append((value, message))
+                prepared.records.append((value, message))
                 for table, row in self.to_rows(value, message):
-                    self.sink.add(table, row, origin=message)
-                    added.append((table, row))
+                    add(table, row, origin=message)
+                    prepared.added.append((table, row))
             elif isinstance(value, Undecodable):
-                await self.dead_letter(message, value)
-        flushed = await self.sink.flush()
-        refused = refused_messages(flushed.rejected)
-        for message, failure in refused:
+                prepared.undecodable.append((message, value))
+        return prepared
+
+    async def write(self, prepared: Prepared) -> Written:
+        """Store the facts of a prepared batch and dead-letter what cannot be stored."""
+        for message, failure in prepared.undecodable:
             await self.dead_letter(message, failure)
+        flushed = await prepared.sink.flush()
+        refused = refused_messages(flushed.rejected)
+        for message, refusal in refused:
+            await self.dead_letter(message, refusal)
         # Rows ClickHouse refused touched nothing (and their keys may be unwritable).
         unstored = {id(rejection.row) for rejection in flushed.rejected}
         touched = TouchedKeys()
         if self.refresher is not None:
-            for table, row in added:
+            for table, row in prepared.added:
                 if id(row) not in unstored:
                     touched.add(table, row)
         gone = {id(message) for message, _ in refused}
-        return Written(touched, [record for record, message in records if id(message) not in gone])
+        kept = [record for record, message in prepared.records if id(message) not in gone]
+        return Written(touched, kept)
 
     async def settle(self, written: Written) -> None:
         """Recompute the rollup keys a written batch touched, then report its records."""
         if self.refresher is not None:
             await self.refresher.refresh(written.touched)
         self.on_stored(written.kept)
+
+
+IN_FLIGHT = 2
 
 
 async def store_batches(
@@ -134,24 +155,45 @@ async def store_batches(
     settle it, and only then acknowledge every message of it (Faust commits acknowledged
     offsets).
 
-    Two batches overlap: batch N+1 is decoded and written while batch N's rollups are
-    recomputed. The recompute of N+1 starts only after N's has finished and N+1's facts are
-    stored, so each key's newest recompute still follows every insert that touched it.
+    Batches overlap: while up to ``IN_FLIGHT`` batches are being inserted and recomputed, the
+    next one is decoded and its rows built. Each batch's recompute starts only after its own
+    facts are stored and the previous batch's recompute has finished, so every key's newest
+    recompute still follows every insert that touched it, and batches are acknowledged in order.
     """
-    settling: asyncio.Task[None] | None = None
+    in_flight: deque[asyncio.Future[None]] = deque()
     try:
         while True:
             messages = await inbox.take(max_rows)
             started = time.time()
             observe_batch(messages, started)
-            written = await store.write(decode_batch(messages))
-            metrics.BATCH_WRITE.observe(time.time() - started)
-            if settling is not None:
-                await settling
-            settling = asyncio.ensure_future(_settle(store, written, messages, ack))
+            prepared = store.prepare(decode_batch(messages))
+            previous = in_flight[-1] if in_flight else None
+            in_flight.append(
+                asyncio.ensure_future(_store(store, prepared, previous, messages, ack, started))
+            )
+            while len(in_flight) > IN_FLIGHT or (in_flight and in_flight[0].done()):
+                await in_flight.popleft()
     finally:
-        if settling is not None and not settling.done():
-            settling.cancel()
+        for pending in in_flight:
+            pending.cancel()
+
+
+async def _store(
+    store: BatchStore,
+    prepared: Prepared,
+    previous: asyncio.Future[None] | None,
+    messages: list[Message],
+    ack: Callable[[Message], object],
+    started: float,
+) -> None:
+    """Write one prepared batch, wait for the previous batch to settle, settle, then ack."""
+    written = await store.write(prepared)
+    metrics.BATCH_WRITE.observe(time.time() - started)
+    if previous is not None:
+        await asyncio.shield(previous)
+    await store.settle(written)
+    for message in messages:
+        ack(message)
 
 
 def observe_batch(messages: list[Message], started: float) -> None:
@@ -160,11 +202,3 @@ def observe_batch(messages: list[Message], started: float) -> None:
     stamps = [message.timestamp for message in messages]
     metrics.BATCH_WAIT.labels("newest").observe(max(started - max(stamps), 0.0))
     metrics.BATCH_WAIT.labels("oldest").observe(max(started - min(stamps), 0.0))
-
-
-async def _settle(
-    store: BatchStore, written: Written, messages: list[Message], ack: Callable[[Message], object]
-) -> None:
-    await store.settle(written)
-    for message in messages:
-        ack(message)

@@ -148,3 +148,42 @@ def test_the_loop_acknowledges_a_batch_only_after_it_is_stored() -> None:
     acks = [e for e in events if e.startswith("ack")]
     assert acks == ["ack 0", "ack 1", "ack 2"]
     assert len(writes) == 2 and max(writes) < events.index("ack 0")
+
+
+def test_batches_overlap_but_recomputes_follow_their_inserts_and_acks_stay_in_order() -> None:
+    log: list[str] = []
+
+    class SlowRefresher(FakeRefresher):
+        async def refresh(self, touched: TouchedKeys) -> None:
+            log.append("refresh start")
+            await asyncio.sleep(0.02)
+            log.append("refresh end")
+            await super().refresh(touched)
+
+    class Recording(FakeWriter):
+        async def write(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+            if table == "events_store":
+                log.append(f"insert {rows[0][2]}")
+            await super().write(table, columns, rows)
+
+    async def scenario() -> list[int]:
+        acked: list[int] = []
+        store, _ = store_for(Recording(), Letters(), SlowRefresher())
+        inbox = Inbox(capacity=100)
+        loop = asyncio.ensure_future(
+            store_batches(inbox, store, lambda m: acked.append(m.offset), 1)
+        )
+        for i in range(6):
+            await inbox.put([message(i, value(f"u-{i}"))])
+        while len(acked) < 6:
+            await asyncio.sleep(0.001)
+        loop.cancel()
+        return acked
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 10)) == [0, 1, 2, 3, 4, 5]
+    refreshes = [entry for entry in log if entry.startswith("refresh")]
+    assert refreshes == ["refresh start", "refresh end"] * 6
+    inserts = [i for i, entry in enumerate(log) if entry.startswith("insert")]
+    starts = [i for i, entry in enumerate(log) if entry == "refresh start"]
+    assert all(insert < start for insert, start in zip(inserts, starts, strict=True))
+    assert log.index("insert u-1") < log.index("refresh end")  # the next batch did not wait
