@@ -41,7 +41,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
     install_cors(app, state.settings.cors_origins)
     install_handlers(app)
-    for router in (events.router, health.router, metrics.router, reports.router, users.router):
+    app.include_router(events.events_router(state.settings))
+    for router in (health.router, metrics.router, reports.router, users.router):
         app.include_router(router)
     return app
 

@@ -225,7 +225,7 @@ class GroupCommitPublisher:
         s = self._settings
         await ensure_topics(
             s.kafka_bootstrap_servers,
-            {s.events_topic: s.events_partitions, s.dlq_topic: s.events_partitions},
+            s.topic_partitions(),
             self.timeout,
             replication=s.topic_replication,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from string import Template
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -13,18 +14,18 @@ from starlette.requests import ClientDisconnect
 from core.logging import current_request_id
 from ingest_api.batch_verdicts import Outcome, assess
 from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
+from ingest_api.config import ApiSettings
 from ingest_api.deps import ProducerPrincipal, State
 from ingest_api.exceptions import InvalidBody
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
 from ingest_api.verdicts import IngestResponse, event_label
 from schemas import Event
 
-router = APIRouter(prefix="/v1", tags=["events"])
-
 DESCRIPTION = """
-Send one event (a JSON object) or a JSON array of at most 1000 events; the body may be at most
-1 MiB once `Content-Encoding: gzip` (optional) is undone. A gzip body of several members (as
-`cat a.gz b.gz` makes) is read whole, every member counting towards the 1 MiB. Each event is
+Send one event (a JSON object) or a JSON array of at most $max_events events; the body may be
+at most $max_body once `Content-Encoding: gzip` (optional) is undone. A gzip body of several
+members (as `cat a.gz b.gz` makes) is read whole, every member counting towards the
+$max_body. Each event is
 validated on its own and may be at most 32 KiB: the answer (202) gives a verdict per item, by
 its index in the body; rejected events carry an error saying which field to fix, and never
 sink the other events of the batch. A 202 means every accepted event is durably in Kafka
@@ -48,9 +49,17 @@ custom events with free-form metadata.
 """
 
 
-def _request_body_schema() -> dict[str, Any]:
+def _size(n: int) -> str:
+    """``1048576`` as ``1 MiB``, ``65536`` as ``64 KiB``; other sizes in bytes."""
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+def _request_body_schema(max_events: int) -> dict[str, Any]:
     event = TypeAdapter(Event).json_schema()
-    batch = {"type": "array", "items": event, "maxItems": 1000, "title": "Batch"}
+    batch = {"type": "array", "items": event, "maxItems": max_events, "title": "Batch"}
     return {
         "required": True,
         "content": {"application/json": {"schema": {"oneOf": [event, batch]}}},
@@ -75,33 +84,6 @@ def _count(state: State, outcome: Outcome) -> None:
         accepted.labels(name).inc(n)
 
 
-@router.post(
-    "/events",
-    status_code=202,
-    response_model=IngestResponse,
-    response_model_exclude_none=True,
-    summary="Ingest one event or a batch",
-    description=DESCRIPTION,
-    openapi_extra={"requestBody": _request_body_schema()},
-    responses={
-        202: {
-            "description": "Every item has a verdict (`results`, by index); the accepted ones "
-            "are durably in Kafka. Rejected items say which field to fix."
-        },
-        400: error(
-            "The body is not UTF-8 JSON, not gzip as announced (corrupt, truncated, or bytes "
-            "after a member that are not another gzip member), or not an object/array."
-        ),
-        **AUTH_ERRORS,
-        408: error("The body did not arrive within PULSE_API_BODY_TIMEOUT_S (30 s)."),
-        413: error(
-            "The body is over 1 MiB (after gzip, all members together) or holds more than "
-            "1000 events."
-        ),
-        415: error("Content-Type is not application/json, or the encoding is not gzip."),
-        503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
-    },
-)
 async def post_events(request: Request, state: State, _: ProducerPrincipal) -> Response:
     """Validate, publish in one group commit, answer per-event verdicts."""
     body = await _read_body(request, state)
@@ -114,3 +96,49 @@ async def post_events(request: Request, state: State, _: ProducerPrincipal) -> R
     _count(state, outcome)
     # The answer is encoded once by orjson; response_model above documents its shape.
     return Response(outcome.answer, status_code=202, media_type="application/json")
+
+
+def events_router(settings: ApiSettings) -> APIRouter:
+    """``POST /v1/events``, documented with the limits these settings set."""
+    limits = {
+        "max_events": settings.max_batch_events,
+        "max_body": _size(settings.max_body_bytes),
+        "timeout": f"{settings.body_timeout_s:g} s",
+    }
+    router = APIRouter(prefix="/v1", tags=["events"])
+    router.add_api_route(
+        "/events",
+        post_events,
+        methods=["POST"],
+        status_code=202,
+        response_model=IngestResponse,
+        response_model_exclude_none=True,
+        summary="Ingest one event or a batch",
+        description=Template(DESCRIPTION).substitute(limits),
+        openapi_extra={"requestBody": _request_body_schema(settings.max_batch_events)},
+        responses={
+            202: {
+                "description": "Every item has a verdict (`results`, by index); the accepted ones "
+                "are durably in Kafka. Rejected items say which field to fix."
+            },
+            400: error(
+                "The body is not UTF-8 JSON, not gzip as announced (corrupt, truncated, or bytes "
+                "after a member that are not another gzip member), or not an object/array."
+            ),
+            **AUTH_ERRORS,
+            408: error(
+                Template(
+                    "The body did not arrive within PULSE_API_BODY_TIMEOUT_S ($timeout)."
+                ).substitute(limits)
+            ),
+            413: error(
+                Template(
+                    "The body is over $max_body (after gzip, all members together) or holds more "
+                    "than $max_events events."
+                ).substitute(limits)
+            ),
+            415: error("Content-Type is not application/json, or the encoding is not gzip."),
+            503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
+        },
+    )
+    return router

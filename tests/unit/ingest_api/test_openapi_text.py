@@ -38,3 +38,21 @@ def test_the_event_schema_states_the_timestamp_range(operation: dict[str, Any]) 
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     stamp = body["oneOf"][0]["properties"]["timestamp"]
     assert "1970-01-01T00:00:00Z" in stamp["description"]
+
+
+def test_the_limits_in_the_text_and_schema_come_from_the_settings() -> None:
+    settings = ApiSettings(  # type: ignore[call-arg]
+        PULSE_API_KEYS="k:producer",
+        PULSE_API_MAX_BATCH_EVENTS=50,
+        PULSE_API_MAX_BODY_BYTES=64 * 1024,
+        PULSE_API_BODY_TIMEOUT_S=7.5,
+    )
+    post = create_app(settings).openapi()["paths"]["/v1/events"]["post"]
+    text = " ".join(post["description"].split())
+    assert "at most 50 events" in text and "at most 64 KiB" in text
+    assert "1000" not in text and "1 MiB" not in text
+    assert "64 KiB" in post["responses"]["413"]["description"]
+    assert "50 events" in post["responses"]["413"]["description"]
+    assert "(7.5 s)" in post["responses"]["408"]["description"]
+    batch = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"][1]
+    assert batch["maxItems"] == 50
