@@ -132,6 +132,10 @@ class Sink:
         """
         self._buffers[table].append((row, origin))
 
+    def buffered(self) -> dict[str, list[Entry]]:
+        """The rows buffered per table, with their origins (``flush`` leaves these lists be)."""
+        return dict(self._buffers)
+
     @property
     def pending(self) -> int:
         """Rows buffered and not yet written."""

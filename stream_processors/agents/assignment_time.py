@@ -6,8 +6,6 @@ so events arriving out of order or days late are counted exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -15,10 +13,8 @@ from stream_processors.agents.batching import Projection
 from stream_processors.rows import Row, assignment_row
 
 
-def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    row = assignment_row(record)
-    if row is not None:
-        yield "assignment_events", row
+def row(record: EventRecord, message: Message) -> Row | None:
+    return assignment_row(record)
 
 
-PROJECTION = Projection("assignment_events", rows)
+PROJECTION = Projection("assignment_events", row)

@@ -27,6 +27,7 @@ from stream_processors.inbox import Inbox
 from stream_processors.rows import Row
 from stream_processors.sink import Rejected, Sink
 
+RowFunction = Callable[[EventRecord, Message], Row | None]
 RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
 DeadLetter = Callable[[Message, Failed], Awaitable[None]]
 OnStored = Callable[[list[EventRecord]], None]
@@ -44,13 +45,13 @@ def _nothing(records: list[EventRecord]) -> None:
 
 @dataclass(frozen=True)
 class Projection:
-    """One metric's share of the work: the fact table it fills and the rows an event gives it.
+    """One metric's share of the work: the fact table it fills and the row (or None) an event gives.
 
     ``on_stored`` sees the records of a batch once ClickHouse has stored it (live counters).
     """
 
     table: str
-    rows: RowMapper
+    row: RowFunction
     on_stored: OnStored = _nothing
 
 
@@ -73,7 +74,6 @@ class Prepared:
 
     sink: Sink
     records: list[tuple[EventRecord, Message]] = field(default_factory=list)
-    added: list[tuple[str, Row]] = field(default_factory=list)
     undecodable: list[tuple[Message, Undecodable]] = field(default_factory=list)
 
 
@@ -108,13 +108,12 @@ class BatchStore:
     def prepare(self, batch: Sequence[tuple[object, Message]]) -> Prepared:
         """The rows of ``batch`` (decoded value, message) in a sink of their own."""
         prepared = Prepared(self.sink.fresh())
-        add = prepared.sink.add
+        add, keep, to_rows = prepared.sink.add, prepared.records.append, self.to_rows
         for value, message in batch:
             if isinstance(value, EventRecord):
-                prepared.records.append((value, message))
-                for table, row in self.to_rows(value, message):
-                    add(table, row, origin=message)
-                    prepared.added.append((table, row))
+                keep((value, message))
+                for table, row in to_rows(value, message):
+                    add(table, row, message)
             elif isinstance(value, Undecodable):
                 prepared.undecodable.append((message, value))
         return prepared
@@ -123,6 +122,7 @@ class BatchStore:
         """Store the facts of a prepared batch and dead-letter what cannot be stored."""
         for message, failure in prepared.undecodable:
             await self.dead_letter(message, failure)
+        buffered = prepared.sink.buffered()
         flushed = await prepared.sink.flush()
         refused = refused_messages(flushed.rejected)
         for message, refusal in refused:
@@ -131,9 +131,10 @@ class BatchStore:
         unstored = {id(rejection.row) for rejection in flushed.rejected}
         touched = TouchedKeys()
         if self.refresher is not None:
-            for table, row in prepared.added:
-                if id(row) not in unstored:
-                    touched.add(table, row)
+            for table, entries in buffered.items():
+                for row, _ in entries:
+                    if id(row) not in unstored:
+                        touched.add(table, row)
         gone = {id(message) for message, _ in refused}
         kept = [record for record, message in prepared.records if id(message) not in gone]
         return Written(touched, kept)

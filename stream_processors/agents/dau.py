@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -11,8 +9,8 @@ from stream_processors.agents.batching import Projection
 from stream_processors.rows import Row, dau_row
 
 
-def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    yield "dau_users", dau_row(record)
+def row(record: EventRecord, message: Message) -> Row | None:
+    return dau_row(record)
 
 
-PROJECTION = Projection("dau_users", rows)
+PROJECTION = Projection("dau_users", row)

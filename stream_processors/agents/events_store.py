@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -11,8 +9,8 @@ from stream_processors.agents.batching import Projection
 from stream_processors.rows import Row, events_store_row
 
 
-def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    yield "events_store", events_store_row(record, message.partition, message.offset)
+def row(record: EventRecord, message: Message) -> Row | None:
+    return events_store_row(record, message.partition, message.offset)
 
 
-PROJECTION = Projection("events_store", rows)
+PROJECTION = Projection("events_store", row)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -13,10 +11,8 @@ from stream_processors.labels import BoundedLabel
 from stream_processors.rows import Row, llm_call_row
 
 
-def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    row = llm_call_row(record)
-    if row is not None:
-        yield "llm_calls", row
+def row(record: EventRecord, message: Message) -> Row | None:
+    return llm_call_row(record)
 
 
 def count_calls(records: list[EventRecord], model_label: BoundedLabel) -> None:
@@ -35,6 +31,4 @@ def count_calls(records: list[EventRecord], model_label: BoundedLabel) -> None:
 
 def projection(model_label: BoundedLabel) -> Projection:
     """The llm_calls projection; producers name the model, ``model_label`` bounds the names."""
-    return Projection(
-        "llm_calls", rows, on_stored=lambda records: count_calls(records, model_label)
-    )
+    return Projection("llm_calls", row, on_stored=lambda records: count_calls(records, model_label))

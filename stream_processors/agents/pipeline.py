@@ -9,7 +9,7 @@ Undecodable messages go to the dead-letter topic, once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import faust
 from faust.types import Message
@@ -39,9 +39,13 @@ class Projections:
     def tables(self) -> tuple[str, ...]:
         return tuple(projection.table for projection in self.all)
 
-    def rows(self, record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-        for projection in self.all:
-            yield from projection.rows(record, message)
+    def rows(self, record: EventRecord, message: Message) -> list[tuple[str, Row]]:
+        """The row each projection takes from ``record``, with its table (None: no row)."""
+        return [
+            (projection.table, row)
+            for projection in self.all
+            if (row := projection.row(record, message)) is not None
+        ]
 
     def on_stored(self, records: list[EventRecord]) -> None:
         for projection in self.all:

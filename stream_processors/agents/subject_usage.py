@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faust.types import Message
 
 from schemas.events import EventRecord
@@ -11,10 +9,8 @@ from stream_processors.agents.batching import Projection
 from stream_processors.rows import Row, subject_row
 
 
-def rows(record: EventRecord, message: Message) -> Iterator[tuple[str, Row]]:
-    row = subject_row(record)
-    if row is not None:
-        yield "subject_events", row
+def row(record: EventRecord, message: Message) -> Row | None:
+    return subject_row(record)
 
 
-PROJECTION = Projection("subject_events", rows)
+PROJECTION = Projection("subject_events", row)
