@@ -15,9 +15,10 @@ from core.logging import current_request_id
 from ingest_api.batch_verdicts import Outcome, assess
 from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
 from ingest_api.config import ApiSettings
-from ingest_api.deps import ProducerPrincipal, State
+from ingest_api.deps import BEARER_SECURITY, PRODUCER_ROLES, admit
 from ingest_api.exceptions import InvalidBody
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
+from ingest_api.state import ApiState
 from ingest_api.verdicts import IngestResponse, event_label
 from schemas import Event
 
@@ -66,7 +67,7 @@ def _request_body_schema(max_events: int) -> dict[str, Any]:
     }
 
 
-async def _read_body(request: Request, state: State) -> bytes:
+async def _read_body(request: Request, state: ApiState) -> bytes:
     gzipped = check_content_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
@@ -78,14 +79,16 @@ async def _read_body(request: Request, state: State) -> bytes:
         raise InvalidBody("the connection was closed before the whole body was sent") from None
 
 
-def _count(state: State, outcome: Outcome) -> None:
+def _count(state: ApiState, outcome: Outcome) -> None:
     accepted = state.metrics.events_accepted
     for name, n in Counter(event_label(e) for e in outcome.accepted_events).items():
         accepted.labels(name).inc(n)
 
 
-async def post_events(request: Request, state: State, _: ProducerPrincipal) -> Response:
+async def post_events(request: Request) -> Response:
     """Validate, publish in one group commit, answer per-event verdicts."""
+    # The caller is checked by hand, not by dependencies: see ingest_api.deps.admit.
+    state, _ = admit(request, PRODUCER_ROLES)
     body = await _read_body(request, state)
     items = parse_events(body, state.settings.max_batch_events)
     pseudonymise = state.pseudonymise if state.pseudonymise.enabled else None
@@ -115,7 +118,10 @@ def events_router(settings: ApiSettings) -> APIRouter:
         response_model_exclude_none=True,
         summary="Ingest one event or a batch",
         description=Template(DESCRIPTION).substitute(limits),
-        openapi_extra={"requestBody": _request_body_schema(settings.max_batch_events)},
+        openapi_extra={
+            "requestBody": _request_body_schema(settings.max_batch_events),
+            "security": BEARER_SECURITY,
+        },
         responses={
             202: {
                 "description": "Every item has a verdict (`results`, by index); the accepted ones "
