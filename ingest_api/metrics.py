@@ -5,6 +5,8 @@ Names and labels are fixed: dashboards are built on them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
@@ -77,12 +79,22 @@ class ApiMetrics:
             "Groups of events Kafka did not take (the requests got 503).",
             registry=self.registry,
         )
+        # The labelled children of the HTTP metrics by (method label, route, status): looked up
+        # once, not on every request. Bounded like the labels: methods, route templates, codes.
+        self._http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration (unknown methods as ``other``)."""
-        method = method_label(method)
-        self.http_requests.labels(SERVICE, method, route, str(status)).inc()
-        self.http_response_time.labels(SERVICE, method, route).observe(seconds)
+        key = (method_label(method), route, status)
+        children = self._http_children.get(key)
+        if children is None:
+            children = (
+                self.http_requests.labels(SERVICE, key[0], route, str(status)),
+                self.http_response_time.labels(SERVICE, key[0], route),
+            )
+            self._http_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def method_label(method: str) -> str:

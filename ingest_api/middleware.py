@@ -10,13 +10,13 @@ import time
 from uuid import uuid4
 
 from loguru import logger
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.logging import request_id_var
 from ingest_api.metrics import ApiMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
@@ -25,6 +25,14 @@ def incoming_request_id(value: str | None) -> str:
     if value and len(value) <= 128 and value.isprintable() and value.isascii():
         return value
     return uuid4().hex
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case) in the raw ASGI headers, if any."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def route_template(scope: Scope) -> str:
@@ -45,7 +53,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        request_id = incoming_request_id(_header(scope, _REQUEST_ID_KEY))
+        id_header = (_REQUEST_ID_KEY, request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
         status = 500
         started = time.perf_counter()
@@ -54,7 +63,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:

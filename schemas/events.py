@@ -22,7 +22,6 @@ from pydantic import (
     StrictStr,
     ValidationError,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 
@@ -65,6 +64,22 @@ def _representable(value: datetime) -> datetime:
     """Refuse what UTC or the store cannot hold: before the Unix epoch, or off the calendar."""
     if _in_utc(value) < MIN_TIMESTAMP:
         raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
+    return value
+
+
+def _event_time(value: datetime, info: ValidationInfo) -> datetime:
+    """An event's time: representable (see :func:`_representable`, checked first) and at most
+    24 h after "now" (the ``now`` of the validation context, else the clock).
+
+    One validator, converting to UTC once: it runs for every event of every batch.
+    """
+    utc = _in_utc(value)
+    if utc < MIN_TIMESTAMP:
+        raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
+    context = info.context
+    now = (context.get("now") if isinstance(context, dict) else None) or datetime.now(UTC)
+    if utc - now > MAX_FUTURE:
+        raise ValueError(f"is more than 24 h in the future: {TIMESTAMP_RANGE}")
     return value
 
 
@@ -142,7 +157,7 @@ class Event(BaseModel):
     timestamp: Annotated[
         AwareDatetime,
         BeforeValidator(_rfc3339_text),
-        AfterValidator(_representable),
+        AfterValidator(_event_time),
         Field(
             description="event time, RFC 3339 with an offset, from 1970-01-01T00:00:00Z to at "
             "most 24 h after the server's clock"
@@ -151,16 +166,6 @@ class Event(BaseModel):
     source: Annotated[StrictStr, Field(max_length=64)] | None = None
     session_id: Annotated[StrictStr, Field(max_length=128)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _not_too_far_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:
-        """At most 24 h after "now": the ``now`` of the validation context, else the clock."""
-        context = info.context if isinstance(info.context, dict) else {}
-        now = context.get("now") or datetime.now(UTC)
-        if _in_utc(value) - now > MAX_FUTURE:
-            raise ValueError(f"is more than 24 h in the future: {TIMESTAMP_RANGE}")
-        return value
 
     @model_validator(mode="after")
     def _check(self) -> Event:
