@@ -30,7 +30,7 @@ def declare_topics(app: faust.App, shared: SharedSettings) -> Topics:
     )
     dlq = app.topic(
         shared.dlq_topic,
-        partitions=1,
+        partitions=shared.dlq_partitions,
         value_serializer="raw",
         key_serializer="raw",
     )

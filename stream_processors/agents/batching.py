@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 from faust.types import Message
 
@@ -59,7 +59,7 @@ def refused_messages(rejected: list[Rejected]) -> list[tuple[Message, Refused]]:
     """Each message behind refused rows once, with the refusals of all its tables."""
     errors: dict[int, tuple[Message, dict[str, str]]] = {}
     for rejection in rejected:
-        message: Message = rejection.origin  # type: ignore[assignment]
+        message = cast(Message, rejection.origin)  # the sink carries what the loop gave it
         _, tables = errors.setdefault(id(message), (message, {}))
         tables.setdefault(rejection.table, rejection.error)
     return [
