@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from importlib.util import find_spec
 from uuid import uuid4
 
 import pytest
@@ -22,21 +21,6 @@ from tests.unit.infra.grafana_clickhouse import (
     TimeRange,
     expand_macros,
     panel_queries,
-)
-
-
-def _runnable(module: str) -> bool:
-    spec = find_spec(module)
-    if spec is None or spec.submodule_search_locations is None:
-        return spec is not None
-    return find_spec(f"{module}.__main__") is not None
-
-
-# NOT RUNNABLE UNTIL `python -m clickhouse.server` EXISTS: the embedded endpoint is being built
-# in parallel. The skip below lifts by itself once the module can be run; nothing is stubbed.
-WAITING_FOR_ENDPOINT = (
-    "waiting for the embedded ClickHouse endpoint: `python -m clickhouse.server` is not "
-    "runnable yet"
 )
 
 EXPECTED_COLUMNS: dict[tuple[str, str], list[str]] = {
@@ -98,8 +82,6 @@ SEED = [
 @pytest.fixture(scope="module")
 def dashboard_db(request: pytest.FixtureRequest) -> Iterator[Client]:
     """A fresh, migrated, seeded database on the endpoint; a client whose default it is."""
-    if not _runnable("clickhouse.server"):
-        pytest.skip(WAITING_FOR_ENDPOINT)
     from clickhouse.client import writer_client
     from clickhouse.migrate import apply_migrations, backfill_rollups
     from core.settings import SharedSettings

@@ -7,7 +7,6 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from importlib.util import find_spec
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -29,10 +28,6 @@ PRODUCER_KEY = "reports-producer-key"
 KEYS = f"{ANALYST_KEY}:analyst,{ADMIN_KEY}:admin,{PRODUCER_KEY}:producer"
 BULK_ROWS = 200_000
 NOW = datetime.now(UTC)
-
-
-def _runnable(module: str) -> bool:
-    return find_spec(module) is not None and find_spec(f"{module}.__main__") is not None
 
 
 def at(text: str) -> datetime:
@@ -160,8 +155,6 @@ def _seed(client: Any) -> None:
 @pytest.fixture(scope="module")
 def report_settings(request: pytest.FixtureRequest) -> Iterator[ApiSettings]:
     """API settings on a fresh, migrated, seeded database of the embedded endpoint."""
-    if not _runnable("clickhouse.server"):
-        pytest.skip("waiting for the embedded ClickHouse endpoint (python -m clickhouse.server)")
     from clickhouse.client import writer_client
     from clickhouse.migrate import apply_migrations
 
