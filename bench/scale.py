@@ -144,6 +144,20 @@ def _cpu_seconds(pids: list[int | None]) -> float:
     return total
 
 
+def _stalled(client: Client, produced: int) -> dict[str, Any]:
+    """What a group that stopped short of ``produced`` events had stored, per partition."""
+    per_partition = client.query(
+        "SELECT kafka_partition, count() FROM events_store GROUP BY 1 ORDER BY 1"
+    ).result_rows
+    return {
+        "stalled": True,
+        "exact": False,
+        "events_produced": produced,
+        "events_stored": _stored(client),
+        "stored_per_partition": {int(p): int(n) for p, n in per_partition},
+    }
+
+
 def _stored(client: Client) -> int:
     return scalar_int(client, "SELECT count() FROM events_store", {})
 
@@ -191,14 +205,23 @@ def _drain(
         checked.update(exactness(client, cfg.events))
         return bool(checked["exact"])
 
+    stalled: dict[str, Any] | None = None
     try:
-        wait_until(progress, cfg.timeout, f"{workers} worker(s) sinking every event", alive=alive)
         try:
-            wait_until(settled, cfg.settle_timeout, "the views agreeing with the events")
-            marks["settled"] = time.perf_counter()
+            wait_until(
+                progress, cfg.timeout, f"{workers} worker(s) sinking every event", alive=alive
+            )
         except StartupError:
-            pass  # reported as inexact below, with what disagrees
-        result = checked | {"partitions_seen": scalar_int(client, _PARTITIONS_SEEN, {})}
+            if not alive():
+                raise
+            stalled = _stalled(client, cfg.events)  # alive but stuck: an outcome to record
+        if stalled is None:
+            try:
+                wait_until(settled, cfg.settle_timeout, "the views agreeing with the events")
+                marks["settled"] = time.perf_counter()
+            except StartupError:
+                pass  # reported as inexact below, with what disagrees
+            result = checked | {"partitions_seen": scalar_int(client, _PARTITIONS_SEEN, {})}
     except StartupError as exc:
         logs = ", ".join(str(p.log_file) for p in procs)
         raise StartupError(f"{exc}; see {logs}") from None
@@ -206,6 +229,9 @@ def _drain(
         for proc in procs:
             proc.stop(grace=20)
         client.close()
+    if stalled is not None:
+        seconds = {k: round(v - start, 2) for k, v in marks.items()}
+        return stalled | {"workers": workers, "seconds_from_spawn": seconds, "events_per_s": 0.0}
     middle = rows["p90"] - rows["p10"]
     return (
         result
@@ -270,6 +296,12 @@ def run(_: BenchSettings, cfg: ScaleSettings | None = None) -> dict[str, Any]:
     }
 
 
+def _verdict(entry: dict[str, Any]) -> str:
+    if entry.get("stalled"):
+        return f"NO: stalled at {entry['events_stored']:,} of {entry['events_produced']:,}"
+    return "yes" if entry["exact"] else f"NO: {entry['duplicates_per_view']}"
+
+
 def table(result: dict[str, Any]) -> Table:
     """The section's figures: one row per worker count."""
     out = Table(
@@ -285,7 +317,7 @@ def table(result: dict[str, Any]) -> Table:
             str(entry["workers"]),
             f"{entry['events_per_s']:,.0f}",
             str(entry["speedup_vs_one_worker"]),
-            f"{entry['events_per_s_from_first_row']:,.0f}",
-            "yes" if entry["exact"] else f"NO: {entry['duplicates_per_view']}",
+            f"{entry.get('events_per_s_from_first_row', 0):,.0f}",
+            _verdict(entry),
         )
     return out
