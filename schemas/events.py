@@ -71,9 +71,11 @@ def _event_time(value: datetime, info: ValidationInfo) -> datetime:
     """An event's time: representable (see :func:`_representable`, checked first) and at most
     24 h after "now" (the ``now`` of the validation context, else the clock).
 
-    One validator, converting to UTC once: it runs for every event of every batch.
+    One validator, converting nothing in the usual case: it runs for every event of every batch.
+    Aware datetimes compare and subtract as instants whatever their offsets, so only a time in
+    year 1 or 9999, which UTC may not hold (:func:`_in_utc` says so), is converted first.
     """
-    utc = _in_utc(value)
+    utc = value if value.tzinfo is not None and 1 < value.year < 9999 else _in_utc(value)
     if utc < MIN_TIMESTAMP:
         raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
     context = info.context
