@@ -55,7 +55,6 @@ def hostile_stack(
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer",
         "PULSE_WORKER_APP_ID": f"pulse-hostile-{tag}",
         "PULSE_RETENTION_DAYS": str(RETENTION_DAYS),
-        "PULSE_SINK_MAX_SECONDS": "0.25",
     }
     stack = Stack(shared, settings, extra_env=env)
     # The stack migrates with the default retention (its own PULSE_RETENTION_DAYS reaches only

@@ -102,7 +102,6 @@ def sdk_stack(
         "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer",
         "PULSE_WORKER_APP_ID": f"pulse-sdk-{secrets.token_hex(4)}",
         "PULSE_API_RETRY_AFTER_S": "1",
-        "PULSE_SINK_MAX_SECONDS": "0.5",
     }
     stack = Stack(shared, settings, extra_env=env)
     try:
