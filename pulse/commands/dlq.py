@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -64,6 +65,12 @@ def _brief(letter: DeadLetter) -> dict[str, Any]:
     }
 
 
+def _recency(letter: DeadLetter) -> tuple[datetime, int, int]:
+    """Newest first: letters written within one millisecond share a time, and then the later
+    offset is the newer one."""
+    return (letter.time, letter.position.offset, letter.position.partition)
+
+
 async def _summary(reason: str | None, limit: int) -> tuple[Counter[str], list[DeadLetter]]:
     settings = _settings()
     counts: Counter[str] = Counter()
@@ -73,7 +80,7 @@ async def _summary(reason: str | None, limit: int) -> tuple[Counter[str], list[D
         if reason is None or letter.reason == reason:
             counts[letter.reason] += 1
             newest.append(letter)
-    return counts, sorted(newest, key=lambda x: x.time, reverse=True)
+    return counts, sorted(newest, key=_recency, reverse=True)
 
 
 @dlq_app.command("list")
