@@ -108,13 +108,15 @@ class Worker:
         return httpx.get(self.url + path, timeout=10)
 
 
-@pytest.fixture(scope="module")
-def pipeline(
+def new_pipeline(
     kafka_bootstrap: str,
     clickhouse_endpoint: ClickHouseEndpoint,
     tmp_path_factory: pytest.TempPathFactory,
+    partitions: int = PARTITIONS,
+    retention_days: int | None = None,
 ) -> Pipeline:
-    """Fresh topics, a fresh migrated database and a fresh consumer group for a test module."""
+    """Fresh topics (``partitions`` for the events), a fresh database migrated with
+    ``retention_days`` and a fresh consumer group."""
     tag = uuid4().hex[:10]
     p = Pipeline(
         bootstrap=kafka_bootstrap,
@@ -125,9 +127,19 @@ def pipeline(
         app_id=f"pulse-test-{tag}",
         data_dir=tmp_path_factory.mktemp(f"pipeline-{tag}"),
     )
-    asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
-    apply_migrations(writer_client("", settings=p.shared()), p.database)
+    asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: partitions, p.dlq_topic: 1}))
+    apply_migrations(writer_client("", settings=p.shared()), p.database, retention_days)
     return p
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    kafka_bootstrap: str,
+    clickhouse_endpoint: ClickHouseEndpoint,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Pipeline:
+    """Fresh topics, a fresh migrated database and a fresh consumer group for a test module."""
+    return new_pipeline(kafka_bootstrap, clickhouse_endpoint, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from clickhouse.client import writer_client
-from clickhouse.migrate import apply_migrations
-from core.kafka_admin import ensure_topics
 from tests.integration.stream_processors.conftest import (
-    PARTITIONS,
     Pipeline,
     Worker,
+    new_pipeline,
     record,
     scalar,
     send_records,
@@ -43,18 +40,9 @@ def pipeline(
     clickhouse_endpoint: ClickHouseEndpoint,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Pipeline:
-    tag = uuid4().hex[:10]
-    p = Pipeline(
-        bootstrap=kafka_bootstrap,
-        clickhouse_url=clickhouse_endpoint.url,
-        database=f"pulse_test_{tag}",
-        topic=f"test.events.{tag}",
-        dlq_topic=f"test.events.{tag}.dlq",
-        app_id=f"pulse-test-{tag}",
-        data_dir=tmp_path_factory.mktemp(f"pipeline-{tag}"),
+    p = new_pipeline(
+        kafka_bootstrap, clickhouse_endpoint, tmp_path_factory, retention_days=RETENTION_DAYS
     )
-    asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
-    apply_migrations(writer_client("", settings=p.shared()), p.database, RETENTION_DAYS)
     p.client().command("ALTER TABLE llm_calls MODIFY COLUMN prompt_token_count UInt32")
     return p
 

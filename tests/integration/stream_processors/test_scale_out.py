@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from clickhouse_connect.driver.client import Client
 
-from clickhouse.client import writer_client
-from clickhouse.migrate import apply_migrations
-from core.kafka_admin import ensure_topics
-from tests.integration.stream_processors.conftest import Pipeline, record, scalar, send_records
+from tests.integration.stream_processors.conftest import (
+    Pipeline,
+    new_pipeline,
+    record,
+    scalar,
+    send_records,
+)
 from tests.polling import eventually
 from tests.stack import ClickHouseEndpoint
 
@@ -46,19 +48,7 @@ def wide_pipeline(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Pipeline:
     """Like ``pipeline``, with a 12-partition topic."""
-    tag = uuid4().hex[:10]
-    p = Pipeline(
-        bootstrap=kafka_bootstrap,
-        clickhouse_url=clickhouse_endpoint.url,
-        database=f"pulse_test_{tag}",
-        topic=f"test.events.{tag}",
-        dlq_topic=f"test.events.{tag}.dlq",
-        app_id=f"pulse-test-{tag}",
-        data_dir=tmp_path_factory.mktemp(f"scale-{tag}"),
-    )
-    asyncio.run(ensure_topics(kafka_bootstrap, {p.topic: PARTITIONS, p.dlq_topic: 1}))
-    apply_migrations(writer_client("", settings=p.shared()), p.database)
-    return p
+    return new_pipeline(kafka_bootstrap, clickhouse_endpoint, tmp_path_factory, PARTITIONS)
 
 
 def _records() -> list[dict[str, Any]]:
