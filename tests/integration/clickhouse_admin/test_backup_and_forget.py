@@ -14,6 +14,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse.backup import BackupError, backup, restore
 from clickhouse.migrate import apply_migrations, backfill_rollups
 from clickhouse.privacy import forget_user
+from stream_processors.rows import COLUMNS
 from tests.stack import ClickHouseEndpoint, start_clickhouse
 
 
@@ -48,21 +49,7 @@ def database(clickhouse_endpoint: ClickHouseEndpoint) -> Iterator[str]:
     client.insert(
         f"{name}.events_store",
         rows,
-        column_names=[
-            "event_id",
-            "event",
-            "user_id",
-            "ts",
-            "received_at",
-            "source",
-            "session_id",
-            "subject",
-            "assignment_id",
-            "metadata",
-            "request_id",
-            "kafka_partition",
-            "kafka_offset",
-        ],
+        column_names=list(COLUMNS["events_store"]),
     )
     client.insert(
         f"{name}.dau_users",

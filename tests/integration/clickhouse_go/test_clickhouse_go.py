@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from clickhouse.migrate import apply_migrations
+from stream_processors.rows import COLUMNS
 from tests.stack import ClickHouseEndpoint
 
 CHGO = Path(__file__).parent / "chgo"
@@ -93,21 +94,7 @@ def test_clickhouse_go_reads_schema_series_and_tables(
     client.insert(
         f"{database}.events_store",
         rows,
-        column_names=[
-            "event_id",
-            "event",
-            "user_id",
-            "ts",
-            "received_at",
-            "source",
-            "session_id",
-            "subject",
-            "assignment_id",
-            "metadata",
-            "request_id",
-            "kafka_partition",
-            "kafka_offset",
-        ],
+        column_names=list(COLUMNS["events_store"]),
     )
     try:
         out = _run(

@@ -15,6 +15,7 @@ from clickhouse.client import writer_client
 from ingest_api.config import ApiSettings
 from ingest_api.main import create_app
 from ingest_api.pseudonyms import Pseudonymiser
+from stream_processors.rows import COLUMNS
 from tests.integration.ingest_api.conftest import (
     ADMIN_KEY,
     SettingsFactory,
@@ -27,21 +28,7 @@ from tests.integration.ingest_api.conftest import (
 pytestmark = pytest.mark.anyio
 
 SECRET = "pseudonymise-test-secret-0123456789abcdef"
-STORE_COLUMNS = [
-    "event_id",
-    "event",
-    "user_id",
-    "ts",
-    "received_at",
-    "source",
-    "session_id",
-    "subject",
-    "assignment_id",
-    "metadata",
-    "request_id",
-    "kafka_partition",
-    "kafka_offset",
-]
+STORE_COLUMNS = list(COLUMNS["events_store"])
 
 
 async def _post_one(settings: ApiSettings, user: str) -> httpx.Response:

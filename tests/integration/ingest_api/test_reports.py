@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from ingest_api.config import ApiSettings
 from ingest_api.main import create_app
+from stream_processors.rows import COLUMNS
 from tests.stack import ClickHouseEndpoint, free_port
 
 pytestmark = pytest.mark.anyio
@@ -62,21 +63,7 @@ LLM_CALLS = [
     (6, "tutor-large", 1000, 400, 1.5),
 ]
 
-STORE_COLUMNS = [
-    "event_id",
-    "event",
-    "user_id",
-    "ts",
-    "received_at",
-    "source",
-    "session_id",
-    "subject",
-    "assignment_id",
-    "metadata",
-    "request_id",
-    "kafka_partition",
-    "kafka_offset",
-]
+STORE_COLUMNS = list(COLUMNS["events_store"])
 
 BULK_SQL = f"""
 INSERT INTO events_store ({", ".join(STORE_COLUMNS)})
