@@ -14,11 +14,10 @@ from urllib.parse import urlparse
 from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.layout import Layout
 from ingest_api.config import ApiSettings
 from stream_processors.config import WorkerSettings
 
-__all__ = ["CacheSettings", "Layout", "StackSettings", "host_port"]
+__all__ = ["CacheSettings", "StackSettings", "host_port"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

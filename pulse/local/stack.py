@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 from loguru import logger
 
+from core.layout import Layout
 from core.settings import SharedSettings
-from pulse.local.config import Layout, StackSettings, host_port
+from pulse.local.config import StackSettings, host_port
 from pulse.local.kafka import KafkaNode, is_ready
 from pulse.local.process import ManagedProcess, StartupError, wait_until
 from pulse.local.topics import ensure_stack_topics
