@@ -1,32 +1,40 @@
-"""Rollups: the compact tables behind the contract's aggregate views, kept exact by recompute.
+"""Rollups: the compact tables behind the contract's aggregate views, each kept exact.
 
-After a batch of facts is stored, the worker knows which keys it touched: days (``dau``),
-(day, user, model) (``llm_usage_daily``), (day, subject) (``subject_usage_daily``) and
-(user, assignment) pairs (``assignment_time``), and the users it saw with the time span of their
-events (``user_activity_rollup``). :func:`refresh_statements` recomputes exactly
-those keys from the deduplicated facts and writes their *absolute* values, versioned by
-ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this is exact:
+Two kinds, chosen by what a key's figure needs:
 
-- a replay (redelivery after a crash, a resent event) recomputes the same value: nothing doubles;
-- the newest recompute of a key started after every fact insert that touched it had finished
-  (each insert is followed by its own recompute), so the highest version has read them all;
-- a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it.
+- **Kept by ClickHouse as facts arrive** (``assignment_pair_rollup``, ``user_activity_rollup``):
+  a pair's first and last time, its set of distinct event times, its first subject and whether it
+  was submitted; a user's first and last event and set of active days. Each column is a min, a
+  max or a set union, so a materialized view on the facts adds every insert's partial rows and
+  the merged row is the same whatever the order, the batching or how often an event is inserted
+  (a replay, a resend). Nothing is recomputed and nothing is read: the work per batch is the
+  batch. The figures (a pair's capped gaps) are computed from the merged row when read.
+- **Recomputed for the keys a batch touched** (``dau_rollup``, ``llm_usage_rollup``,
+  ``subject_usage_rollup``): counts of distinct users and sums over deduplicated events, which a
+  replay would double if added. After a batch of facts is stored, the worker knows which days,
+  (day, user, model) and (day, subject) keys it touched; :func:`refresh_statements` recomputes
+  exactly those from the deduplicated facts and writes their *absolute* values, versioned by
+  ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this is exact:
 
-The per-user rollup is not recomputed: a batch's earliest and latest event time per user and
-its days are inserted as they are into an AggregatingMergeTree (min, max, a set of days), which
-a replay or any arrival order leaves unchanged; it reads nothing.
+  - a replay recomputes the same value: nothing doubles;
+  - the newest recompute of a key started after every fact insert that touched it had finished
+    (each insert is followed by its own recompute), so the highest version has read them all;
+  - a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it.
 
-Work per batch is bounded by the keys it touched, never by the history. :func:`rebuild_statements`
-recomputes everything (backfill after the upgrade, or after a restore), one slice at a time.
+  Each recompute reads one UTC day's facts of its keys (they are keyed by day first): bounded by
+  a day's traffic, never by the history.
+
+:func:`rebuild_statements` recomputes everything (backfill after the upgrade, or after a
+restore), one slice at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from string import Template
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from clickhouse_connect.driver.binding import finalize_query
@@ -35,7 +43,7 @@ ROLLUP_TABLES = (
     "dau_rollup",
     "llm_usage_rollup",
     "subject_usage_rollup",
-    "assignment_time_rollup",
+    "assignment_pair_rollup",
     "user_activity_rollup",
 )
 KEYS_PER_STATEMENT = 2000
@@ -43,27 +51,15 @@ _VERSION = "toUnixTimestamp64Micro(now64(6))"
 
 
 @dataclass
-class SeenSpan:
-    """One user's events in a batch: the earliest and latest event time and their UTC days."""
-
-    first: datetime
-    last: datetime
-    days: set[date] = field(default_factory=set)
-
-    def add(self, ts: datetime) -> None:
-        self.first, self.last = min(self.first, ts), max(self.last, ts)
-        self.days.add(ts.date())
-
-
-@dataclass
 class TouchedKeys:
-    """The rollup keys that a set of fact rows touched."""
+    """The keys of the recomputed rollups that a set of fact rows touched."""
+
+    # The fact tables whose rows name such keys; the others touch none.
+    TABLES: ClassVar[frozenset[str]] = frozenset({"dau_users", "llm_calls", "subject_events"})
 
     days: set[date] = field(default_factory=set)
     llm: set[tuple[date, str, str]] = field(default_factory=set)
     subjects: set[tuple[date, str]] = field(default_factory=set)
-    pairs: set[tuple[str, str]] = field(default_factory=set)
-    users: dict[str, SeenSpan] = field(default_factory=dict)
 
     def add(self, table: str, row: Sequence[Any]) -> None:
         """Note the keys of one fact row (columns as in ``stream_processors.rows.COLUMNS``)."""
@@ -73,21 +69,9 @@ class TouchedKeys:
             self.llm.add((row[0], row[1], row[2]))
         elif table == "subject_events":
             self.subjects.add((row[0], row[1]))
-        elif table == "assignment_events":
-            self.pairs.add((row[0], row[1]))
-        elif table == "events_store":
-            self.saw(row[2], row[3])
-
-    def saw(self, user_id: str, ts: datetime) -> None:
-        """Note that ``user_id`` has an event at ``ts`` (UTC)."""
-        span = self.users.get(user_id)
-        if span is None:
-            self.users[user_id] = SeenSpan(ts, ts, {ts.date()})
-        else:
-            span.add(ts)
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.llm or self.subjects or self.pairs or self.users)
+        return bool(self.days or self.llm or self.subjects)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
@@ -96,8 +80,8 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
         yield ordered[start : start + KEYS_PER_STATEMENT]
 
 
-def _bind(template: str, database: str, parts: dict[str, str] | None = None, **values: Any) -> str:
-    return finalize_query(_sql(template, database, **(parts or {})), values)
+def _bind(template: str, database: str, **values: Any) -> str:
+    return finalize_query(_sql(template, database), values)
 
 
 _DAU = """
@@ -138,42 +122,18 @@ LEFT JOIN (
 ) AS f USING (day, subject)
 """
 
-# The pairs' figures: one definition, the view of migration 0028, read for the touched users
-# (or a slice of users); the filter is pushed below its window by ClickHouse.
-_PAIR_FIGURES = "SELECT * FROM $db.assignment_time_from_facts WHERE $where"
-
-_PAIR_COLUMNS = (
-    "user_id, assignment_id, subject, first_ts, last_ts, active_seconds, submitted, events, version"
-)
-
-# A pair without facts is written as events = 0, timestamped now so that the TTL (which drops
-# expired rows even as they are inserted) keeps it long enough to hide the old row.
-_PAIRS = """
-INSERT INTO $db.assignment_time_rollup ($pair_columns)
-SELECT k.user_id, k.assignment_id, f.subject,
-       if(f.events = 0, now64(3), f.first_ts), if(f.events = 0, now64(3), f.last_ts),
-       f.active_seconds, f.submitted, f.events, $version
-FROM format(JSONCompactEachRow, 'user_id String, assignment_id String', %(rows)s) AS k
-LEFT JOIN ($figures) AS f USING (user_id, assignment_id)
-SETTINGS join_use_nulls = 0
-"""
-_PAIRS_WHERE = "user_id IN %(users)s AND (user_id, assignment_id) IN %(keys)s"
-
-# Each user's span of the batch, sent as JSON rows (user, first ms, last ms, [day numbers]): the
-# format's parser reads thousands of rows in milliseconds, where a literal array of as many
-# tuples takes ClickHouse's query analysis seconds.
-_USERS = """
-INSERT INTO $db.user_activity_rollup (user_id, first_seen, last_seen, active_days)
-SELECT user_id, min(fromUnixTimestamp64Milli(first, 'UTC')),
-       max(fromUnixTimestamp64Milli(last, 'UTC')), uniqExactState(toDate(arrayJoin(days)))
-FROM format(JSONCompactEachRow, 'user_id String, first Int64, last Int64, days Array(UInt16)',
-            %(rows)s)
-GROUP BY user_id
-"""
 _REBUILD_USERS = """
 INSERT INTO $db.user_activity_rollup (user_id, first_seen, last_seen, active_days)
 SELECT user_id, min(ts), max(ts), uniqExactState(toDate(ts))
 FROM $db.events_store WHERE $where GROUP BY user_id
+"""
+# As the materialized view of migration 0030 adds them, from all facts of a slice of users.
+_REBUILD_PAIRS = """
+INSERT INTO $db.assignment_pair_rollup
+    (user_id, assignment_id, first_ts, last_ts, times, first_subject, submitted)
+SELECT user_id, assignment_id, min(ts), max(ts), groupUniqArray(toUnixTimestamp64Milli(ts)),
+       min((ts, toUInt8(subject = ''), toString(subject))), max(submitted)
+FROM $db.assignment_events WHERE $where GROUP BY user_id, assignment_id
 """
 
 _REBUILD = (
@@ -188,16 +148,13 @@ FROM $db.llm_calls FINAL GROUP BY day, user_id, model""",
 SELECT day, subject, toUInt64(uniqExact(user_id)), count(), $version
 FROM $db.subject_events FINAL GROUP BY day, subject""",
 )
-_REBUILD_PAIRS = (
-    "INSERT INTO $db.assignment_time_rollup ($pair_columns) SELECT *, $version FROM ($figures)"
-)
 
 
 def _sql(template: str, database: str, **parts: str) -> str:
     """``template`` with the database, the version expression and ``parts`` put in. Only our own
     SQL fragments go in here (the database name is checked by the migrations); values are bound
     separately by :func:`_bind`."""
-    names = {"db": f"`{database}`", "version": _VERSION, "pair_columns": _PAIR_COLUMNS}
+    names = {"db": f"`{database}`", "version": _VERSION}
     inner = {key: Template(part).substitute(names) for key, part in parts.items()}
     return Template(template).substitute(names, **inner)
 
@@ -228,20 +185,6 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
                 days=sorted({d for d, _ in keys}),
             )
         )
-    for keys in _chunks(touched.pairs):
-        figures = Template(_PAIR_FIGURES).safe_substitute(where=_PAIRS_WHERE)
-        statements.append(
-            _bind(
-                _PAIRS,
-                database,
-                {"figures": figures},
-                keys=keys,
-                rows=_json_rows(keys),
-                users=sorted({u for u, _ in keys}),
-            )
-        )
-    for keys in _chunks(touched.users.items()):
-        statements.append(_bind(_USERS, database, rows=_json_rows(_span(u, s) for u, s in keys)))
     return statements
 
 
@@ -250,29 +193,17 @@ def _json_rows(keys: Iterable[Sequence[Any]]) -> str:
     return "\n".join(orjson.dumps(key).decode() for key in keys)
 
 
-def _millis(moment: datetime) -> int:
-    if moment.tzinfo is None:  # naive means UTC, as in stream_processors.rows
-        moment = moment.replace(tzinfo=UTC)
-    return round(moment.timestamp() * 1000)
-
-
-def _span(user_id: str, span: SeenSpan) -> tuple[str, int, int, list[int]]:
-    epoch = date(1970, 1, 1)
-    days = sorted((day - epoch).days for day in span.days)
-    return (user_id, _millis(span.first), _millis(span.last), days)
-
-
 def rebuild_statements(database: str, user_slices: int = 16) -> list[str]:
     """Statements that recompute every rollup from all facts (the backfill), in slices.
 
-    Day-keyed rollups are rebuilt whole (their facts are read once per day); pairs in
-    ``user_slices`` slices by user hash so that no statement holds every pair in memory.
+    Day-keyed rollups are rebuilt whole (their facts are read once per day); pairs and users in
+    ``user_slices`` slices by user hash so that no statement holds every key in memory. The
+    materialized views may add the same rows meanwhile: they merge to the same answer.
     """
     statements = [_sql(template, database) for template in _REBUILD]
     for index in range(user_slices):
         where = f"cityHash64(user_id) % {int(user_slices)} = {int(index)}"
-        figures = Template(_PAIR_FIGURES).safe_substitute(where=where)
-        statements.append(_sql(_REBUILD_PAIRS, database, figures=figures))
+        statements.append(_sql(_REBUILD_PAIRS, database, where=where))
         statements.append(_sql(_REBUILD_USERS, database, where=where))
     return statements
 

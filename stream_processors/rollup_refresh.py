@@ -33,8 +33,6 @@ def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[Touche
         days=touched.days,
         llm=set(groups[0]) if groups else set(),
         subjects=touched.subjects,
-        pairs=touched.pairs,
-        users=touched.users,
     )
     return [first, *(TouchedKeys(llm=set(group)) for group in groups[1:])]
 

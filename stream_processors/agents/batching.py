@@ -132,6 +132,8 @@ class BatchStore:
         touched = TouchedKeys()
         if self.refresher is not None:
             for table, entries in buffered.items():
+                if table not in TouchedKeys.TABLES:
+                    continue
                 for row, _ in entries:
                     if id(row) not in unstored:
                         touched.add(table, row)

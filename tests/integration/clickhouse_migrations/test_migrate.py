@@ -128,7 +128,7 @@ def test_tables_expire_rows_only_with_a_retention(
     client: Client, database: str, retention_days: int | None
 ) -> None:
     apply_migrations(client, database, retention_days)
-    for table in ("events_store", "dau_users", "llm_calls", "assignment_time_rollup"):
+    for table in ("events_store", "dau_users", "llm_calls", "assignment_pair_rollup"):
         ddl = str(client.command(f"SHOW CREATE TABLE `{database}`.{table}"))
         if retention_days is None:
             assert "TTL" not in ddl, table

@@ -162,7 +162,14 @@ def test_a_key_whose_facts_are_gone_disappears_from_the_views(
     touched = store(client, database, rows)
     for statement in refresh_statements(database, touched):
         client.command(statement)
-    for table in ("dau_users", "llm_calls", "subject_events", "assignment_events"):
+    # As `pulse forget` does: the facts go, and the pair rollup's own rows of the user with them.
+    for table in (
+        "dau_users",
+        "llm_calls",
+        "subject_events",
+        "assignment_events",
+        "assignment_pair_rollup",
+    ):
         client.command(f"DELETE FROM `{database}`.{table} WHERE user_id = 'u3'")
     for statement in refresh_statements(database, touched):
         client.command(statement)
@@ -184,57 +191,86 @@ def test_a_rebuild_from_facts_gives_the_same_answers_as_refreshes(
 def test_touched_keys_come_from_the_fact_rows() -> None:
     touched = TouchedKeys()
     day = date(2026, 11, 20)
-    late = datetime(2026, 11, 21, 0, 0, 1, tzinfo=UTC)
-    early = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     touched.add("dau_users", (day, "u"))
     touched.add("llm_calls", (day, "u", "gpt", UUID(int=1), 1, 2, 0.5))
     touched.add("subject_events", (day, "math", "u", UUID(int=2)))
-    touched.add("assignment_events", ("u", "hw", datetime.now(UTC), UUID(int=3), "math", 0))
-    for ts in (late, early):
-        touched.add("events_store", (UUID(int=4), "x.y", "u", ts, ts, "", "", "", "", "{}"))
-    assert (touched.days, touched.llm, touched.subjects, touched.pairs) == (
+    assert (touched.days, touched.llm, touched.subjects) == (
         {day},
         {(day, "u", "gpt")},
         {(day, "math")},
-        {("u", "hw")},
     )
-    span = touched.users["u"]
-    assert (span.first, span.last, span.days) == (early, late, {day, late.date()})
+    # Pairs and users are kept by materialized views: their facts touch nothing to recompute.
+    ts = datetime.now(UTC)
+    other = TouchedKeys()
+    other.add("assignment_events", ("u", "hw", ts, UUID(int=3), "math", 0))
+    other.add("events_store", (UUID(int=4), "x.y", "u", ts, ts, "", "", "", "", "{}"))
+    assert not other
+    assert TouchedKeys.TABLES == {"dau_users", "llm_calls", "subject_events"}
 
 
+# What the worker of schema 0028 had written into its rollups: every key recomputed from the facts.
+SCHEMA_28_REBUILD = (
+    "INSERT INTO {db}.dau_rollup SELECT day, uniqExact(user_id), 1 "
+    "FROM {db}.dau_users GROUP BY day",
+    "INSERT INTO {db}.llm_usage_rollup SELECT day, user_id, model, count(), "
+    "sum(prompt_token_count), sum(completion_token_count), sumKahan(call_cost_usd), 1 "
+    "FROM {db}.llm_calls FINAL GROUP BY day, user_id, model",
+    "INSERT INTO {db}.subject_usage_rollup SELECT day, subject, uniqExact(user_id), count(), 1 "
+    "FROM {db}.subject_events FINAL GROUP BY day, subject",
+    "INSERT INTO {db}.assignment_time_rollup SELECT *, 1 FROM {db}.assignment_time_from_facts",
+)
+
+
+@pytest.mark.parametrize(
+    ("schema", "first_new"),
+    [
+        (11, "0012_create_dau_rollup"),  # before any rollup: every view read the facts
+        (28, "0029_create_assignment_pair_rollup"),  # pairs recomputed per batch, not kept
+    ],
+)
 def test_an_existing_stack_upgraded_in_place_keeps_every_answer(
-    client: Client, tmp_path: Path
+    client: Client, tmp_path: Path, schema: int, first_new: str
 ) -> None:
     database = f"pulse_upgrade_{uuid4().hex[:10]}"
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:11]:  # the schema before the rollups
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:schema]:
         shutil.copy(path, tmp_path / path.name)
     try:
-        apply_migrations(client, database, directory=tmp_path)
+        with pytest.MonkeyPatch.context() as patch:  # today's backfill knows today's tables
+            patch.setattr("clickhouse.migrate.ROLLUP_MIGRATION_SUFFIXES", ())
+            apply_migrations(client, database, directory=tmp_path)
         store(client, database, list(fact_rows(random.Random(11), 1500)))
+        if schema > 11:  # that stack's worker had kept its rollups up to date
+            for statement in SCHEMA_28_REBUILD:
+                client.command(statement.format(db=f"`{database}`"))
         before = answers(client, database, FROM_VIEWS)
+        assert all(before.values())
         applied = apply_migrations(client, database)
-        assert "0012_create_dau_rollup" in applied
+        assert applied[0] == first_new
         assert answers(client, database, FROM_VIEWS) == before
-        rollup_rows = client.query(f"SELECT count() FROM `{database}`.dau_rollup").result_rows
-        assert rollup_rows == [(len(before["dau"]),)]
+        days = client.query(f"SELECT count() FROM `{database}`.dau_rollup FINAL").result_rows
+        assert days == [(len(before["dau"]),)]
+        # After the upgrade the new worker's batches keep the answers exact.
+        touched = store(client, database, list(fact_rows(random.Random(12), 500)))
+        for statement in refresh_statements(database, touched):
+            client.command(statement)
+        assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
     finally:
         client.command(f"DROP DATABASE IF EXISTS `{database}`")
 
 
 def store_events(client: Client, db: str, events: list[tuple[str, datetime]]) -> None:
-    """``events`` into ``events_store`` and the user rollup, in batches as the worker does."""
-    client.insert(
-        "events_store",
-        [(uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0) for user, ts in events],
-        column_names=list(COLUMNS["events_store"]),
-        database=db,
-    )
+    """``events`` into ``events_store`` in batches as the worker does (the user rollup follows
+    each insert through its materialized view)."""
     for start in range(0, len(events), 700):
-        touched = TouchedKeys()
-        for user, ts in events[start : start + 700]:
-            touched.saw(user, ts)
-        for statement in refresh_statements(db, touched):
-            client.command(statement)
+        client.insert(
+            "events_store",
+            [
+                (uuid4(), "x.y", user, ts, ts, "", "", "", "", "{}", "", 0, 0)
+                for user, ts in events[start : start + 700]
+            ],
+            column_names=list(COLUMNS["events_store"]),
+            database=db,
+        )
 
 
 def test_rolling_dau_from_the_user_rollup_equals_a_count_over_every_event(
@@ -282,7 +318,7 @@ USER_ACTIVITY_FROM_EVENTS = (
 )
 
 
-def test_user_rollup_refreshed_per_batch_equals_a_rebuild_and_the_events(
+def test_user_rollup_kept_per_insert_equals_a_rebuild_and_the_events(
     client: Client, database: str
 ) -> None:
     rng = random.Random(13)

@@ -22,7 +22,7 @@ from tests.integration.stream_processors.conftest import (
 from tests.oracle import Oracle, assert_all_match, diff_all
 
 FACTS = ("events_store", "dau_users", "llm_calls", "subject_events", "assignment_events")
-ROLLUPS = ("dau_rollup", "llm_usage_rollup", "subject_usage_rollup", "assignment_time_rollup")
+ROLLUPS = ("dau_rollup", "llm_usage_rollup", "subject_usage_rollup", "assignment_pair_rollup")
 LLM = {"model": "tutor-1", "prompt_tokens": 30, "completion_tokens": 12, "cost_usd": 0.0125}
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pulse.cli import app
 from tests.stack import ClickHouseEndpoint
 
-TABLES = ("events_store", "dau_users", "llm_calls", "assignment_time_rollup")
+TABLES = ("events_store", "dau_users", "llm_calls", "assignment_pair_rollup")
 
 
 def test_pulse_retention_days_30_gives_every_table_a_30_day_ttl(

@@ -9,14 +9,14 @@ def test_llm_keys_of_150_months_are_recomputed_at_most_90_months_at_a_time() -> 
     touched = TouchedKeys(
         days=set(months),
         llm={(d, "u", "m") for d in months},
-        pairs={("u", "hw-1")},
+        subjects={(months[0], "math")},
     )
     parts = within_partition_limit(touched, 90)
     spans = [len({(d.year, d.month) for d, _, _ in part.llm}) for part in parts]
     assert spans == [90, 60]
     assert set().union(*(part.llm for part in parts)) == touched.llm
-    assert parts[0].days == touched.days and parts[0].pairs == touched.pairs
-    assert not any(part.days or part.pairs or part.subjects for part in parts[1:])
+    assert parts[0].days == touched.days and parts[0].subjects == touched.subjects
+    assert not any(part.days or part.subjects for part in parts[1:])
 
 
 def test_keys_of_a_few_months_stay_one_refresh() -> None:
