@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,18 @@ from ingest_api.cors import parse_origins
 
 MEBIBYTE = 1024 * 1024
 MIN_PSEUDONYMISE_KEY_CHARS = 32
+
+
+class PublishMode(StrEnum):
+    """How accepted events are written to Kafka (``PULSE_API_PUBLISH_MODE``); see
+    ``ingest_api/README.md``. Both wait for acks=all before a 202."""
+
+    # A Kafka transaction per group of requests: a 503 leaves nothing of the request visible
+    # to read_committed consumers.
+    TRANSACTIONAL = "transactional"
+    # An idempotent producer, no transactions: a 503 may follow a partial write, which the
+    # retry completes (event ids are deterministic, the facts tables keep one row per id).
+    IDEMPOTENT = "idempotent"
 
 
 class ApiSettings(SharedSettings):
@@ -41,6 +54,9 @@ class ApiSettings(SharedSettings):
 
     topic_replication: int = Field(1, alias="PULSE_KAFKA_TOPIC_REPLICATION", ge=1)
     kafka_transactional_id: str | None = Field(None, alias="PULSE_API_TRANSACTIONAL_ID")
+    publish_mode: PublishMode = Field(PublishMode.TRANSACTIONAL, alias="PULSE_API_PUBLISH_MODE")
+    # Groups written at once: transactional, one producer (transactional id) per group in flight.
+    groups_in_flight: int = Field(4, alias="PULSE_API_GROUPS_IN_FLIGHT", ge=1, le=64)
     produce_timeout_s: float = Field(10.0, alias="PULSE_API_PRODUCE_TIMEOUT_S", gt=0)
     group_linger_ms: float = Field(2.0, alias="PULSE_API_GROUP_LINGER_MS", ge=0)
     group_max_events: int = Field(5000, alias="PULSE_API_GROUP_MAX_EVENTS", ge=1)

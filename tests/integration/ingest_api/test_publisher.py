@@ -107,3 +107,96 @@ async def test_api_started_before_kafka_recovers_and_a_broker_restart_stores_no_
     finally:
         if proc is not None:
             proc.kill()
+
+
+class HeldCommits:
+    """Holds every transaction's commit until released, noting which transactional ids waited:
+    several transactions are then provably open at once (no sleeps, no timing)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.release = asyncio.Event()
+        self.waiting: list[str] = []
+        self._changed = asyncio.Event()
+        real = AIOKafkaProducer.commit_transaction
+
+        async def held(producer: AIOKafkaProducer) -> None:
+            self.waiting.append(producer._txn_manager.transactional_id)
+            self._changed.set()
+            await self.release.wait()
+            await real(producer)
+
+        monkeypatch.setattr(AIOKafkaProducer, "commit_transaction", held)
+
+    async def until(self, count: int, within: float = 20.0) -> None:
+        async with asyncio.timeout(within):
+            while len(self.waiting) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def waves(
+    client: httpx.AsyncClient, held: HeldCommits, names: list[str], per_wave: int
+) -> list[asyncio.Task[httpx.Response]]:
+    """``per_wave`` concurrent POSTs per name, each wave sent once the previous one's
+    transaction waits for its commit (so each wave is a transaction of its own, open at once)."""
+    tasks: list[asyncio.Task[httpx.Response]] = []
+    for n, name in enumerate(names, start=1):
+        tasks += [asyncio.create_task(post(client, f"{name}-{i}")) for i in range(per_wave)]
+        await held.until(n)
+    return tasks
+
+
+async def test_concurrent_requests_across_transactions_in_flight_all_land_exactly_once(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(PULSE_API_GROUPS_IN_FLIGHT=3, PULSE_API_GROUP_LINGER_MS=0)
+    held = HeldCommits(monkeypatch)
+    async for client in running(create_app(settings)):
+        tasks = await waves(client, held, ["a", "b", "c"], per_wave=20)
+        assert len(set(held.waiting)) == 3  # three transactional ids, each open at once
+        assert not any(t.done() for t in tasks)  # no 202 before its commit
+        held.release.set()
+        answers = await asyncio.gather(*tasks)
+        assert {r.status_code for r in answers} == {202}
+        ids = [r.json()["results"][0]["event_id"] for r in answers]
+    landed = await consume(
+        settings.kafka_bootstrap_servers, settings.events_topic, expected=60, settle=1.0
+    )
+    assert len(landed) == 60
+    assert sorted(orjson.loads(m.value)["event_id"] for m in landed) == sorted(ids)
+    assert len(set(ids)) == 60
+
+
+@pytest.mark.slow
+async def test_kafka_stopped_with_transactions_open_answers_503_and_none_becomes_visible(
+    make_settings: SettingsFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = KafkaNode(data_dir=tmp_path / "kafka", port=free_port(), controller_port=free_port())
+    settings = make_settings(
+        KAFKA_BOOTSTRAP_SERVERS=node.bootstrap,
+        PULSE_API_PRODUCE_TIMEOUT_S=3,
+        PULSE_API_GROUPS_IN_FLIGHT=3,
+        PULSE_API_GROUP_LINGER_MS=0,
+    )
+    proc = await asyncio.to_thread(node.start, tmp_path / "kafka-1.log")
+    try:
+        async for client in running(create_app(settings)):
+            await post_until_accepted(client, "before", within=30)
+            held = HeldCommits(monkeypatch)
+            tasks = await waves(client, held, ["x", "y", "z"], per_wave=5)
+            # Every event of the three transactions is on the broker (acks=all), uncommitted.
+            await asyncio.to_thread(proc.stop)
+            held.release.set()
+            answers = await asyncio.gather(*tasks)
+            assert {r.status_code for r in answers} == {503}
+            assert all("Retry-After" in r.headers for r in answers)
+            assert all("retry it" in r.json()["detail"] for r in answers)
+            monkeypatch.undo()
+            proc = await asyncio.to_thread(node.start, tmp_path / "kafka-2.log")
+            # Each lane is used in turn: its new producer fences the old transaction (aborted).
+            for name in ("after-1", "after-2", "after-3"):
+                await post_until_accepted(client, name, within=60)
+        landed = await consume(node.bootstrap, settings.events_topic, expected=4, settle=1.0)
+        assert sorted(m.key for m in landed) == [b"after-1", b"after-2", b"after-3", b"before"]
+    finally:
+        proc.kill()
