@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 
+from core.settings import SharedSettings
+from pulse.local.config import StackSettings
 from pulse.local.kafka import KafkaNode
 from pulse.local.ports import free_port  # noqa: F401 - re-exported for tests
 from pulse.local.process import ManagedProcess, wait_until
+from pulse.local.stack import Stack
 
 
 def start_kafka(data_dir: Path) -> tuple[KafkaNode, ManagedProcess]:
@@ -113,3 +116,52 @@ def start_clickhouse(
     )
     wait_until(proc.ready, 60, f"ClickHouse endpoint at {url}", alive=proc.is_running)
     return ClickHouseEndpoint(url=url, port=port, process=proc, credentials=credentials)
+
+
+def pipeline_stack(
+    kafka_bootstrap: str,
+    clickhouse: ClickHouseEndpoint,
+    data_dir: Path,
+    name: str,
+    *,
+    partitions: int,
+    api_keys: str,
+    own_topics: bool = False,
+    ready_timeout: float = 90,
+    env: dict[str, str] | None = None,
+) -> tuple[Stack, str, str]:
+    """An ingest API and a stream worker of their own on the session's broker and ClickHouse
+    endpoint, to be started by the code of `pulse up` (``Stack.up``): the stack (not started),
+    the API's URL and the database.
+
+    ``name`` and a random tag name the database, the worker's consumer group and, with
+    ``own_topics``, the topics (the contract's names under a per-run prefix, so no other worker of
+    the session consumes them). ``api_keys`` is ``PULSE_API_KEYS``; ``env`` adds settings.
+    """
+    tag = secrets.token_hex(4)
+    topics: dict[str, Any] = (
+        {
+            "PULSE_EVENTS_TOPIC": f"{name}-{tag}.pulse.events.v1",
+            "PULSE_DLQ_TOPIC": f"{name}-{tag}.pulse.events.dlq",
+        }
+        if own_topics
+        else {}
+    )
+    shared = SharedSettings(  # type: ignore[call-arg]
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        CLICKHOUSE_URL=clickhouse.url,
+        CLICKHOUSE_DATABASE=f"pulse_{name}_{tag}",
+        PULSE_DATA_DIR=data_dir,
+        PULSE_EVENTS_PARTITIONS=partitions,
+        **topics,
+    )
+    settings = StackSettings(  # type: ignore[call-arg]
+        PULSE_START_KAFKA=False,
+        PULSE_START_CLICKHOUSE=False,
+        PULSE_API_PORT=free_port(),
+        PULSE_WORKER_PORT=free_port(),
+        PULSE_READY_TIMEOUT=ready_timeout,
+    )
+    extra = {"PULSE_API_KEYS": api_keys, "PULSE_WORKER_APP_ID": f"pulse-{name}-{tag}"}
+    stack = Stack(shared, settings, extra_env=extra | (env or {}))
+    return stack, f"http://127.0.0.1:{settings.api_port}", shared.clickhouse_database

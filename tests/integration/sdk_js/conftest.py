@@ -15,18 +15,15 @@ from threading import Thread
 import pytest
 from clickhouse_connect.driver.client import Client
 
-from core.settings import SharedSettings
-from pulse.local.config import StackSettings
 from pulse.local.ports import free_port
 from pulse.local.stack import Stack
 from tests.polling import eventually
-from tests.stack import ClickHouseEndpoint
+from tests.stack import ClickHouseEndpoint, pipeline_stack
 
 SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
 PAGE_DIR = Path(__file__).resolve().parent / "page"
 PRODUCER_KEY = "pk_js_producer_" + secrets.token_hex(8)
 ANALYST_KEY = "pk_js_analyst_" + secrets.token_hex(8)
-TOPIC_SUFFIX = secrets.token_hex(4)
 
 
 @dataclass
@@ -83,36 +80,19 @@ def js_stack(
     page_server: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[JsStack]:
-    data_dir: Path = tmp_path_factory.mktemp("js_stack")
-    database = f"pulse_js_{secrets.token_hex(4)}"
-    shared = SharedSettings(
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        CLICKHOUSE_URL=clickhouse_endpoint.url,
-        CLICKHOUSE_DATABASE=database,
-        PULSE_DATA_DIR=data_dir,
-        PULSE_EVENTS_TOPIC=f"pulse.events.js.{TOPIC_SUFFIX}",
-        PULSE_DLQ_TOPIC=f"pulse.events.js.{TOPIC_SUFFIX}.dlq",
-        PULSE_EVENTS_PARTITIONS=2,
+    stack, api_url, database = pipeline_stack(
+        kafka_bootstrap,
+        clickhouse_endpoint,
+        tmp_path_factory.mktemp("js_stack"),
+        "js",
+        partitions=2,
+        api_keys=f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
+        own_topics=True,
+        env={"PULSE_API_CORS_ORIGINS": page_server},
     )
-    settings = StackSettings(
-        PULSE_START_KAFKA=False,
-        PULSE_START_CLICKHOUSE=False,
-        PULSE_API_PORT=free_port(),
-        PULSE_WORKER_PORT=free_port(),
-        PULSE_READY_TIMEOUT=90,
-    )
-    env = {
-        "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer,{ANALYST_KEY}:analyst",
-        "PULSE_API_CORS_ORIGINS": page_server,
-        "PULSE_WORKER_APP_ID": f"pulse-js-{secrets.token_hex(4)}",
-    }
-    stack = Stack(shared, settings, extra_env=env)
     try:
         stack.up()
-        yield JsStack(
-            stack, f"http://127.0.0.1:{settings.api_port}", page_server, database,
-            clickhouse_endpoint,
-        )  # fmt: skip
+        yield JsStack(stack, api_url, page_server, database, clickhouse_endpoint)
     finally:
         stack.down()
 

@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 import pytest
 from clickhouse_connect.driver.client import Client as ClickHouse
 
-from core.settings import SharedSettings
-from pulse.local.config import StackSettings
 from pulse.local.stack import Part, Stack
 from tests.polling import eventually
-from tests.stack import ClickHouseEndpoint, free_port
+from tests.stack import ClickHouseEndpoint, pipeline_stack
 
 PRODUCER_KEY = "pk_test_sdk_" + secrets.token_hex(8)
 FIGURES: list[str] = []  # measured figures, shown at the end of the run
@@ -80,35 +78,20 @@ def sdk_stack(
     clickhouse_endpoint: ClickHouseEndpoint,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[SdkStack]:
-    run = secrets.token_hex(4)
-    database = f"pulse_sdk_{run}"
-    shared = SharedSettings(
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        CLICKHOUSE_URL=clickhouse_endpoint.url,
-        CLICKHOUSE_DATABASE=database,
-        PULSE_DATA_DIR=tmp_path_factory.mktemp("sdk-stack"),
-        PULSE_EVENTS_TOPIC=f"pulse.sdk.{run}",
-        PULSE_DLQ_TOPIC=f"pulse.sdk.{run}.dlq",
-        PULSE_EVENTS_PARTITIONS=2,
+    stack, api_url, database = pipeline_stack(
+        kafka_bootstrap,
+        clickhouse_endpoint,
+        tmp_path_factory.mktemp("sdk-stack"),
+        "sdk",
+        partitions=2,
+        api_keys=f"{PRODUCER_KEY}:producer",
+        own_topics=True,
+        ready_timeout=120,
+        env={"PULSE_API_RETRY_AFTER_S": "1"},
     )
-    settings = StackSettings(
-        PULSE_START_KAFKA=False,
-        PULSE_START_CLICKHOUSE=False,
-        PULSE_API_PORT=free_port(),
-        PULSE_WORKER_PORT=free_port(),
-        PULSE_READY_TIMEOUT=120,
-    )
-    env = {
-        "PULSE_API_KEYS": f"{PRODUCER_KEY}:producer",
-        "PULSE_WORKER_APP_ID": f"pulse-sdk-{secrets.token_hex(4)}",
-        "PULSE_API_RETRY_AFTER_S": "1",
-    }
-    stack = Stack(shared, settings, extra_env=env)
     try:
         stack.up()
-        yield SdkStack(
-            stack, f"http://127.0.0.1:{settings.api_port}", database, clickhouse_endpoint
-        )
+        yield SdkStack(stack, api_url, database, clickhouse_endpoint)
     finally:
         stack.down()
 
