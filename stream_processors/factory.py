@@ -87,7 +87,14 @@ def batch_store(
     refresher = RollupRefresher(
         clickhouse.get, clickhouse.database, backoff, max_partitions=settings.sink_max_partitions
     )
-    return BatchStore(sink, projections.rows, dead_letters, projections.on_stored, refresher)
+    return BatchStore(
+        sink,
+        projections.rows,
+        dead_letters,
+        projections.on_stored,
+        refresher,
+        to_columns=projections.columns,
+    )
 
 
 def create_app(

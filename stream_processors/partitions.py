@@ -29,7 +29,7 @@ PARTITION_COLUMNS: dict[str, str] = {
 PartitionKey = Callable[[Row], object]
 
 
-def _year_month(value: date | datetime) -> int:
+def year_month(value: date | datetime) -> int:
     # Rows hold UTC datetimes (rows.to_utc_millis) and UTC days: toYYYYMM of the UTC value.
     return value.year * 100 + value.month
 
@@ -43,7 +43,7 @@ def partition_key(table: str) -> PartitionKey | None:
 
     def key(row: Row) -> object:
         value = row[index]
-        return _year_month(value) if isinstance(value, date) else value
+        return year_month(value) if isinstance(value, date) else value
 
     return key
 

@@ -1,4 +1,5 @@
-"""Pure mapping of one EventRecord to the rows it contributes to each ClickHouse table.
+"""Pure mapping of one EventRecord to the rows it contributes to each ClickHouse table (and of a
+whole batch to every table's columns, :func:`batch_columns`, what the worker writes).
 
 Every row carries the keys its ReplacingMergeTree collapses on (``event_id``, or ``(day,
 user_id)``), so writing a row twice - redelivery, a client resending - changes nothing.
@@ -6,6 +7,8 @@ user_id)``), so writing a row twice - redelivery, a client resending - changes n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -147,3 +150,95 @@ def assignment_row(record: EventRecord) -> Row | None:
         _text(record.metadata, "subject"),
         int(record.event == "assignment.submitted"),
     )
+
+
+Columns = list[list[Any]]
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """One table's rows of a batch, column by column (``COLUMNS[table]`` order), and for each
+    row the position of the record it came from (every record gives a table at most one row)."""
+
+    columns: Columns
+    index: Sequence[int]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _pick(values: list[Any], index: list[int]) -> list[Any]:
+    return [values[i] for i in index]
+
+
+def batch_columns(
+    records: Sequence[EventRecord], partitions: Sequence[int], offsets: Sequence[int]
+) -> dict[str, TableColumns]:
+    """Every table's rows of a whole batch, built a column at a time: row ``j`` of a table
+    equals what its per-record function (``events_store_row``, ``dau_row``, ``llm_call_row``,
+    ``subject_row``, ``assignment_row``) gives ``records[index[j]]``, and records for which it
+    gives None have no row. ``partitions`` and ``offsets`` are each record's Kafka position."""
+    every = range(len(records))
+    ts = [to_utc_millis(r.timestamp) for r in records]
+    days = [t.date() for t in ts]
+    ids = [r.event_id for r in records]
+    events = [r.event for r in records]
+    users = [r.user_id for r in records]
+    metas = [r.metadata for r in records]
+    subjects = [s if isinstance(s := m.get("subject"), str) else "" for m in metas]
+    assignments = [a if isinstance(a := m.get("assignment_id"), str) else "" for m in metas]
+    store: Columns = [
+        ids,
+        events,
+        users,
+        ts,
+        [to_utc_millis(r.received_at) for r in records],
+        [r.source or "" for r in records],
+        [r.session_id or "" for r in records],
+        subjects,
+        assignments,
+        [orjson.dumps(m).decode() for m in metas],
+        [r.request_id or "" for r in records],
+        list(partitions),
+        list(offsets),
+    ]
+    llm = [i for i in every if events[i] == "llm.call"]
+    llm_metas = _pick(metas, llm)
+    with_subject = [i for i in every if subjects[i]]
+    on_assignment = [i for i in every if assignments[i] and events[i].startswith("assignment.")]
+    return {
+        "events_store": TableColumns(store, every),
+        "dau_users": TableColumns([days, users], every),
+        "llm_calls": TableColumns(
+            [
+                _pick(days, llm),
+                _pick(users, llm),
+                [str(m["model"]) for m in llm_metas],
+                _pick(ids, llm),
+                [int(m["prompt_tokens"]) for m in llm_metas],
+                [int(m["completion_tokens"]) for m in llm_metas],
+                [float(m["cost_usd"]) for m in llm_metas],
+            ],
+            llm,
+        ),
+        "subject_events": TableColumns(
+            [
+                _pick(days, with_subject),
+                _pick(subjects, with_subject),
+                _pick(users, with_subject),
+                _pick(ids, with_subject),
+            ],
+            with_subject,
+        ),
+        "assignment_events": TableColumns(
+            [
+                _pick(users, on_assignment),
+                _pick(assignments, on_assignment),
+                _pick(ts, on_assignment),
+                _pick(ids, on_assignment),
+                _pick(subjects, on_assignment),
+                [int(events[i] == "assignment.submitted") for i in on_assignment],
+            ],
+            on_assignment,
+        ),
+    }

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from faust.types import Message
 
@@ -24,11 +24,12 @@ from stream_processors import metrics
 from stream_processors.decoding import Undecodable, decode_batch
 from stream_processors.dlq import Failed, Refused
 from stream_processors.inbox import Inbox
-from stream_processors.rows import Row
+from stream_processors.rows import Row, TableColumns
 from stream_processors.sink import Rejected, Sink
 
 RowFunction = Callable[[EventRecord, Message], Row | None]
 RowMapper = Callable[[EventRecord, Message], Iterable[tuple[str, Row]]]
+ColumnMapper = Callable[[list[EventRecord], list[Message]], Mapping[str, TableColumns]]
 DeadLetter = Callable[[Message, Failed], Awaitable[None]]
 OnStored = Callable[[list[EventRecord]], None]
 
@@ -75,6 +76,18 @@ class Prepared:
     sink: Sink
     records: list[tuple[EventRecord, Message]] = field(default_factory=list)
     undecodable: list[tuple[Message, Undecodable]] = field(default_factory=list)
+    # With a column mapper: each table's rows column by column, and the origin of each row.
+    columns: dict[str, tuple[TableColumns, Sequence[Message]]] = field(default_factory=dict)
+
+
+def touch_columns(touched: TouchedKeys, table: str, columns: Sequence[list[Any]]) -> None:
+    """``touched.add(table, row)`` for every row of ``columns``, a set operation per table."""
+    if table == "dau_users":
+        touched.days.update(columns[0])
+    elif table == "llm_calls":
+        touched.llm.update(zip(columns[0], columns[1], columns[2], strict=True))
+    elif table == "subject_events":
+        touched.subjects.update(zip(columns[0], columns[1], strict=True))
 
 
 @dataclass
@@ -100,6 +113,9 @@ class BatchStore:
     dead_letter: DeadLetter
     on_stored: OnStored = _nothing
     refresher: Refresher | None = None
+    # Every table's rows of a whole batch at once (``Projections.columns``), instead of
+    # ``to_rows`` per record: what the worker uses; ``to_rows`` stays for other callers.
+    to_columns: ColumnMapper | None = None
 
     async def store(self, batch: Sequence[tuple[object, Message]]) -> None:
         """Write and settle ``batch`` (decoded value, message)."""
@@ -108,6 +124,8 @@ class BatchStore:
     def prepare(self, batch: Sequence[tuple[object, Message]]) -> Prepared:
         """The rows of ``batch`` (decoded value, message) in a sink of their own."""
         prepared = Prepared(self.sink.fresh())
+        if self.to_columns is not None:
+            return self._prepare_columns(prepared, batch, self.to_columns)
         add, keep, to_rows = prepared.sink.add, prepared.records.append, self.to_rows
         for value, message in batch:
             if isinstance(value, EventRecord):
@@ -116,6 +134,26 @@ class BatchStore:
                     add(table, row, message)
             elif isinstance(value, Undecodable):
                 prepared.undecodable.append((message, value))
+        return prepared
+
+    def _prepare_columns(
+        self, prepared: Prepared, batch: Sequence[tuple[object, Message]], to_columns: ColumnMapper
+    ) -> Prepared:
+        records: list[EventRecord] = []
+        messages: list[Message] = []
+        for value, message in batch:
+            if isinstance(value, EventRecord):
+                records.append(value)
+                messages.append(message)
+            elif isinstance(value, Undecodable):
+                prepared.undecodable.append((message, value))
+        prepared.records = list(zip(records, messages, strict=True))
+        for table, block in to_columns(records, messages).items():
+            origins = (
+                messages if len(block) == len(messages) else [messages[i] for i in block.index]
+            )
+            prepared.sink.add_columns(table, block.columns, origins)
+            prepared.columns[table] = (block, origins)
         return prepared
 
     async def write(self, prepared: Prepared) -> Written:
@@ -137,9 +175,27 @@ class BatchStore:
                 for row, _ in entries:
                     if id(row) not in unstored:
                         touched.add(table, row)
+            self._touch_columns(touched, prepared, flushed.rejected)
         gone = {id(message) for message, _ in refused}
+        if not gone:
+            return Written(touched, [record for record, _ in prepared.records])
         kept = [record for record, message in prepared.records if id(message) not in gone]
         return Written(touched, kept)
+
+    @staticmethod
+    def _touch_columns(touched: TouchedKeys, prepared: Prepared, rejected: list[Rejected]) -> None:
+        """The keys of the columnar rows ClickHouse stored (a message gives a table one row at
+        most, so a refused row is known by its table and message)."""
+        for table, (block, origins) in prepared.columns.items():
+            if table not in TouchedKeys.TABLES:
+                continue
+            refused = {id(r.origin) for r in rejected if r.table == table}
+            if not refused:
+                touch_columns(touched, table, block.columns)
+                continue
+            for row, origin in zip(zip(*block.columns, strict=True), origins, strict=True):
+                if id(origin) not in refused:
+                    touched.add(table, row)
 
     async def settle(self, written: Written) -> None:
         """Recompute the rollup keys a written batch touched, then report its records."""

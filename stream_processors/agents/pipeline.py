@@ -19,7 +19,7 @@ from schemas.events import EventRecord
 from stream_processors.agents import assignment_time, dau, events_store, subject_usage
 from stream_processors.agents.batching import BatchStore, Projection, store_batches
 from stream_processors.inbox import Inbox
-from stream_processors.rows import Row
+from stream_processors.rows import Row, TableColumns, batch_columns
 
 FIXED_PROJECTIONS: tuple[Projection, ...] = (
     events_store.PROJECTION,
@@ -46,6 +46,16 @@ class Projections:
             for projection in self.all
             if (row := projection.row(record, message)) is not None
         ]
+
+    def columns(
+        self, records: list[EventRecord], messages: Sequence[Message]
+    ) -> dict[str, TableColumns]:
+        """Every projection's rows of a whole batch, column by column (``rows.batch_columns``):
+        the same rows as :meth:`rows` gives record by record, with less Python per row."""
+        built = batch_columns(
+            records, [m.partition for m in messages], [m.offset for m in messages]
+        )
+        return {table: built[table] for table in self.tables}
 
     def on_stored(self, records: list[EventRecord]) -> None:
         for projection in self.all:
