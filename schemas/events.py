@@ -47,6 +47,8 @@ def _in_utc(value: datetime) -> datetime:
     """``value`` in UTC (naive counts as UTC); ValueError when UTC cannot hold it (year 0/10000)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
+    if value.tzinfo is UTC:
+        return value
     try:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
@@ -60,9 +62,15 @@ def _rfc3339_text(value: Any) -> Any:
     return value
 
 
+def _instant(value: datetime) -> datetime:
+    """``value`` as a comparable instant: itself when aware and UTC surely holds it (aware
+    datetimes compare and subtract as instants whatever their offsets), else :func:`_in_utc`."""
+    return value if value.tzinfo is not None and 1 < value.year < 9999 else _in_utc(value)
+
+
 def _representable(value: datetime) -> datetime:
     """Refuse what UTC or the store cannot hold: before the Unix epoch, or off the calendar."""
-    if _in_utc(value) < MIN_TIMESTAMP:
+    if _instant(value) < MIN_TIMESTAMP:
         raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
     return value
 
@@ -75,7 +83,7 @@ def _event_time(value: datetime, info: ValidationInfo) -> datetime:
     Aware datetimes compare and subtract as instants whatever their offsets, so only a time in
     year 1 or 9999, which UTC may not hold (:func:`_in_utc` says so), is converted first.
     """
-    utc = value if value.tzinfo is not None and 1 < value.year < 9999 else _in_utc(value)
+    utc = _instant(value)
     if utc < MIN_TIMESTAMP:
         raise ValueError(f"is before 1970-01-01T00:00:00Z: {TIMESTAMP_RANGE}")
     context = info.context
@@ -199,7 +207,7 @@ class EventRecord(BaseModel):
     @model_validator(mode="after")
     def _not_too_far_after_receipt(self) -> EventRecord:
         # Relative to receipt, not to the clock: a replay of old records must still decode.
-        if _in_utc(self.timestamp) - _in_utc(self.received_at) > MAX_FUTURE:
+        if _instant(self.timestamp) - _instant(self.received_at) > MAX_FUTURE:
             raise ValueError("timestamp: must be at most 24 h after received_at")
         return self
 
