@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import chdb
 from clickhouse_connect.driver.client import Client
-from urllib3 import Timeout
 
 from bench.config import BenchSettings
-from bench.services import clickhouse_endpoint, migrated
+from bench.services import clickhouse_endpoint, long_running, migrated
 from bench.stats import latency_summary, median, rate, ratio, repeat, timed
 from clickhouse.client import writer_client
 
@@ -68,13 +68,15 @@ class InProcess:
         self.conn.close()
 
 
+def _rows(client: Client, sql: str) -> object:
+    return client.query(sql).result_rows
+
+
 def _small_queries(local: InProcess, client: Client, iterations: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, sql in SMALL.items():
-        inproc = latency_summary(repeat(lambda s=sql: local.query(s), iterations, warmup=20))
-        endpoint = latency_summary(
-            repeat(lambda s=sql: client.query(s).result_rows, iterations, warmup=20)
-        )
+        inproc = latency_summary(repeat(partial(local.query, sql), iterations, warmup=20))
+        endpoint = latency_summary(repeat(partial(_rows, client, sql), iterations, warmup=20))
         results[name] = {
             "in_process": inproc,
             "endpoint": endpoint,
@@ -146,8 +148,7 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         local = InProcess(work / "in-process")
         try:
             with clickhouse_endpoint(work / "endpoint") as url:
-                client = writer_client(settings=migrated(url, DATABASE))
-                client.timeout = Timeout(connect=10, read=600)
+                client = long_running(writer_client(settings=migrated(url, DATABASE)), read_s=600)
                 try:
                     client.command(CREATE)
                     return {

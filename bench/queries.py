@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
-from urllib3 import Timeout
 
 from bench import querydata, rollup_freshness
 from bench.config import BenchSettings
-from bench.services import clickhouse_endpoint, migrated
+from bench.services import clickhouse_endpoint, long_running, migrated
 from bench.stats import latency_summary, ratio, repeat, timed
 from clickhouse.client import writer_client
 from clickhouse.migrate import backfill_rollups
@@ -133,7 +132,7 @@ def questions(now: str) -> tuple[Question, ...]:
     )
 
 
-def _normal(rows: list[Any]) -> list[Any]:
+def _normal(rows: Sequence[Sequence[Any]]) -> list[Any]:
     return [[round(v, 6) if isinstance(v, float) else v for v in row] for row in rows]
 
 
@@ -184,8 +183,7 @@ def run(cfg: BenchSettings) -> dict[str, Any]:
         clickhouse_endpoint(Path(tmp)) as url,
     ):
         shared = migrated(url, DATABASE)
-        client = writer_client(settings=shared)
-        client.timeout = Timeout(connect=10, read=1800)  # 10M rows on a busy machine: minutes
+        client = long_running(writer_client(settings=shared), read_s=1800)  # 10M rows: minutes
         try:
             until = sql_moment(datetime.now(UTC))
             load_s, counts = timed(

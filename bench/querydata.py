@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from clickhouse_connect.driver.client import Client
 
+from clickhouse.client import scalar_int
 from pulse.workload.catalog import LLM_MODELS, SOURCES, SUBJECTS
 
 MAX_HASH = 18446744073709551615
@@ -101,4 +102,4 @@ def load(
     for statement in facts_sql(database):
         client.command(statement)
     tables = ("events_store", "dau_users", "llm_calls", "subject_events", "assignment_events")
-    return {t: int(client.command(f"SELECT count() FROM `{database}`.{t}")) for t in tables}
+    return {t: scalar_int(client, f"SELECT count() FROM `{database}`.{t}", {}) for t in tables}

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.httpclient import HttpClient
+from urllib3 import Timeout
 
 from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
@@ -38,7 +41,7 @@ def endpoint_credentials() -> dict[str, str]:
     The endpoint refuses requests without credentials; a generated password is put in the
     environment so that every SharedSettings the bench builds afterwards carries it.
     """
-    shared = SharedSettings()  # type: ignore[call-arg]
+    shared = SharedSettings()
     found = {
         "CLICKHOUSE_PASSWORD": shared.clickhouse_password.get_secret_value(),
         "CLICKHOUSE_READONLY_PASSWORD": shared.clickhouse_readonly_password.get_secret_value(),
@@ -100,7 +103,7 @@ def kafka_broker(work: Path, partitions: int = 6) -> Iterator[str]:
 
 def migrated(clickhouse_url: str, database: str, kafka: str = "127.0.0.1:9") -> SharedSettings:
     """Settings pointing at ``clickhouse_url`` whose ``database`` has every Pulse migration."""
-    shared = SharedSettings(  # type: ignore[call-arg]
+    shared = SharedSettings(
         KAFKA_BOOTSTRAP_SERVERS=kafka,
         CLICKHOUSE_URL=clickhouse_url,
         CLICKHOUSE_DATABASE=database,
@@ -111,3 +114,12 @@ def migrated(clickhouse_url: str, database: str, kafka: str = "127.0.0.1:9") -> 
     finally:
         client.close()
     return shared
+
+
+def long_running(client: Client, read_s: float) -> Client:
+    """``client`` allowed ``read_s`` seconds per answer: a bench's bulk generation or a raw query
+    at 100M events takes minutes on a busy machine, past clickhouse-connect's default."""
+    if not isinstance(client, HttpClient):
+        raise TypeError(f"expected clickhouse-connect's HTTP client, got {type(client).__name__}")
+    client.timeout = Timeout(connect=10, read=read_s)
+    return client

@@ -37,7 +37,7 @@ def forget(user_id: Annotated[str, typer.Argument(help="the user_id to erase")])
     from ingest_api.pseudonyms import Pseudonymiser
 
     ensure_env_file()
-    settings = ApiSettings()  # type: ignore[call-arg]
+    settings = ApiSettings()
     pseudonymise = Pseudonymiser(settings.pseudonymise_key)
     client = writer_client(settings=settings)
     try:

@@ -58,7 +58,7 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
 
 def _send(events: Iterable[dict[str, Any]], total: int | None, key: str | None, batch: int) -> None:
     values = ensure_env_file()
-    settings = StackSettings()  # type: ignore[call-arg]
+    settings = StackSettings()
     api_key = key or keys_by_role(values).get("producer") or keys_by_role(values).get("admin")
     if not api_key:
         console.print("[red]no producer key: pass --key or set PULSE_API_KEYS in .env[/]")

@@ -37,7 +37,7 @@ Reason = Annotated[str | None, typer.Option("--reason", help="only this reason, 
 
 
 def _settings() -> SharedSettings:
-    return SharedSettings()  # type: ignore[call-arg]
+    return SharedSettings()
 
 
 def _run(coro: Any) -> Any:

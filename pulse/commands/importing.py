@@ -71,7 +71,7 @@ def import_command(
         return
     if state.next_row > 1:
         console.print(f"resuming {file} at row {state.next_row:,} (checkpoint {checkpoint})")
-    settings = StackSettings()  # type: ignore[call-arg]
+    settings = StackSettings()
     url = api_url or f"http://{settings.api_host}:{settings.api_port}"
     headers = {"Authorization": f"Bearer {_producer_key(key)}"}
     total = count_rows(file, kind)

@@ -32,7 +32,7 @@ def _run(coro: Any) -> Any:
     except ReplayError as exc:
         console.print(f"[red]{exc}[/]")
     except (KafkaError, TimeoutError) as exc:
-        bootstrap = SharedSettings().kafka_bootstrap_servers  # type: ignore[call-arg]
+        bootstrap = SharedSettings().kafka_bootstrap_servers
         console.print(f"[red]Kafka at {bootstrap} did not answer ({exc!r}); is it running?[/]")
     raise typer.Exit(1)
 
@@ -51,7 +51,7 @@ def replay_command(
         bool, typer.Option(help="show what would be re-read, write nothing")
     ] = False,
 ) -> None:
-    settings = SharedSettings()  # type: ignore[call-arg]
+    settings = SharedSettings()
     try:
         start = parse_start(since, from_offsets)
     except ReplayError as exc:

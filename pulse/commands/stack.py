@@ -20,7 +20,7 @@ console = Console()
 
 def _stack() -> Stack:
     ensure_env_file()
-    return Stack(SharedSettings(), StackSettings())  # type: ignore[call-arg]
+    return Stack(SharedSettings(), StackSettings())
 
 
 def _report(part: Part, how: str) -> None:

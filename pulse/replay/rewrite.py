@@ -65,7 +65,7 @@ async def rewrite(
                 continue
             report.events += 1
             # The projections read the message's partition and offset, as on a Faust message.
-            for table, row in PROJECTIONS.rows(value, message):  # type: ignore[arg-type]
+            for table, row in PROJECTIONS.rows(value, message):
                 sink.add(table, row, origin=message)
                 added.append((table, row))
         flushed = await sink.flush()
