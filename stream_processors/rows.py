@@ -53,8 +53,10 @@ def to_utc_millis(moment: datetime) -> datetime:
     """``moment`` in UTC, cut to milliseconds (ClickHouse DateTime64(3)); naive means UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    elif moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    micros = moment.microsecond
+    return moment if micros % 1000 == 0 else moment.replace(microsecond=micros - micros % 1000)
 
 
 class _LastRecord:
