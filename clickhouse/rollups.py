@@ -30,7 +30,7 @@ restore), one slice at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from string import Template
@@ -47,6 +47,9 @@ ROLLUP_TABLES = (
     "user_activity_rollup",
 )
 KEYS_PER_STATEMENT = 2000
+# Under ClickHouse's max_query_size (256 KiB by default): a statement is the text of its keys,
+# and 2 000 keys of long user ids or models would exceed it, an error no retry can mend.
+MAX_STATEMENT_BYTES = 200_000
 _VERSION = "toUnixTimestamp64Micro(now64(6))"
 
 
@@ -78,6 +81,18 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     ordered = sorted(keys)
     for start in range(0, len(ordered), KEYS_PER_STATEMENT):
         yield ordered[start : start + KEYS_PER_STATEMENT]
+
+
+def _bounded(render: Callable[[list[Any]], str], keys: list[Any]) -> Iterator[str]:
+    """``render(keys)``, split in halves until every statement fits ``MAX_STATEMENT_BYTES``
+    (one key always fits: ids and names are bounded by the event schema)."""
+    statement = render(keys)
+    if len(keys) == 1 or len(statement.encode()) <= MAX_STATEMENT_BYTES:
+        yield statement
+        return
+    middle = len(keys) // 2
+    yield from _bounded(render, keys[:middle])
+    yield from _bounded(render, keys[middle:])
 
 
 def _bind(template: str, database: str, **values: Any) -> str:
@@ -161,31 +176,40 @@ def _sql(template: str, database: str, **parts: str) -> str:
 
 def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
     """The INSERT ... SELECT statements that recompute every key of ``touched``."""
-    statements: list[str] = []
-    for days in _chunks(touched.days):
-        statements.append(_bind(_DAU, database, days=days))
-    for keys in _chunks(touched.llm):
-        statements.append(
-            _bind(
-                _LLM,
-                database,
-                keys=[(d.isoformat(), u, m) for d, u, m in keys],
-                rows=_json_rows(keys),
-                days=sorted({d for d, _, _ in keys}),
-                users=sorted({u for _, u, _ in keys}),
-            )
+
+    def dau(days: list[date]) -> str:
+        return _bind(_DAU, database, days=days)
+
+    def llm(keys: list[tuple[date, str, str]]) -> str:
+        return _bind(
+            _LLM,
+            database,
+            keys=[(d.isoformat(), u, m) for d, u, m in keys],
+            rows=_json_rows(keys),
+            days=sorted({d for d, _, _ in keys}),
+            users=sorted({u for _, u, _ in keys}),
         )
-    for keys in _chunks(touched.subjects):
-        statements.append(
-            _bind(
-                _SUBJECTS,
-                database,
-                keys=[(d.isoformat(), s) for d, s in keys],
-                rows=_json_rows(keys),
-                days=sorted({d for d, _ in keys}),
-            )
+
+    def subjects(keys: list[tuple[date, str]]) -> str:
+        return _bind(
+            _SUBJECTS,
+            database,
+            keys=[(d.isoformat(), s) for d, s in keys],
+            rows=_json_rows(keys),
+            days=sorted({d for d, _ in keys}),
         )
-    return statements
+
+    renders: list[tuple[Callable[[list[Any]], str], Iterable[Any]]] = [
+        (dau, touched.days),
+        (llm, touched.llm),
+        (subjects, touched.subjects),
+    ]
+    return [
+        statement
+        for render, keys in renders
+        for chunk in _chunks(keys)
+        for statement in _bounded(render, chunk)
+    ]
 
 
 def _json_rows(keys: Iterable[Sequence[Any]]) -> str:

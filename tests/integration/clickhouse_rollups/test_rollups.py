@@ -15,6 +15,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse.client import writer_client
 from clickhouse.migrate import MIGRATIONS_DIR, apply_migrations
 from clickhouse.rollups import (
+    MAX_STATEMENT_BYTES,
     TouchedKeys,
     rebuild_statements,
     refresh_statements,
@@ -334,3 +335,27 @@ def test_user_rollup_kept_per_insert_equals_a_rebuild_and_the_events(
     for statement in rebuild_statements(database, user_slices=3):
         client.command(statement)
     assert answers(client, database, {"users": USER_ACTIVITY})["users"] == expected
+
+
+def test_keys_of_the_longest_ids_are_refreshed_in_statements_clickhouse_accepts(
+    client: Client, database: str
+) -> None:
+    # 2 000 LLM keys of 128-character users (the schema's longest) and long models: one
+    # statement of them exceeded max_query_size, and the worker retried it forever.
+    day = date(2026, 11, 20)
+    rows = [
+        (
+            "llm_calls",
+            (day, f"{n:04d}" + "é" * 124, "m" * 200, uuid4(), n, 1, 0.001),
+        )
+        for n in range(2000)
+    ]
+    rows += [("dau_users", (day, user)) for _, (_, user, *_) in rows]
+    touched = store(client, database, rows)
+    statements = refresh_statements(database, touched)
+    assert len(statements) > 2  # the LLM keys were split
+    assert all(len(s.encode()) <= MAX_STATEMENT_BYTES for s in statements)
+    for statement in statements:
+        client.command(statement)
+    assert answers(client, database, FROM_VIEWS) == answers(client, database, FROM_FACTS)
+    assert len(answers(client, database, FROM_VIEWS)["llm_usage_daily"]) == 2000
