@@ -37,6 +37,7 @@ from core.settings import DLQ_TOPIC, EVENTS_TOPIC, SharedSettings
 from pulse.local.ports import free_port
 from pulse.local.process import ManagedProcess, StartupError, wait_until
 from pulse.local.stack import http_ok
+from stream_processors import collector
 from stream_processors.decoding import decode_values
 
 DATABASE = "pulse"
@@ -49,7 +50,8 @@ def _count(client: Client) -> int:
 
 async def _consume_batch_decoded(bootstrap: str, expected: int) -> tuple[int, float]:
     """As ``kafka_load.consume(decode=True)``, with each fetch decoded as the worker decodes a
-    batch (``decoding.decode_values``, one pass), not message by message; (messages, seconds)."""
+    batch (``decoding.decode_values``, one pass), not message by message, with the garbage
+    collector set as the worker sets it (``collector.tune``); (messages, seconds)."""
     consumer = AIOKafkaConsumer(
         EVENTS_TOPIC,
         bootstrap_servers=bootstrap,
@@ -61,6 +63,7 @@ async def _consume_batch_decoded(bootstrap: str, expected: int) -> tuple[int, fl
         max_partition_fetch_bytes=FETCH_BYTES,
     )
     await consumer.start()
+    thresholds = collector.tune()
     try:
         seen = 0
         start = time.perf_counter()
@@ -73,6 +76,7 @@ async def _consume_batch_decoded(bootstrap: str, expected: int) -> tuple[int, fl
         return seen, time.perf_counter() - start
     finally:
         await consumer.stop()
+        collector.restore(thresholds)
 
 
 def _worker(work: Path, shared: SharedSettings, port: int) -> ManagedProcess:

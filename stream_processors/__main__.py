@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 
@@ -13,6 +12,7 @@ from clickhouse.client import writer_client
 from clickhouse.migrate import apply_migrations
 from core.logging import configure_logging
 from core.settings import shared_settings
+from stream_processors import collector
 from stream_processors.config import worker_settings
 from stream_processors.exceptions import StartupError
 from stream_processors.factory import create_app
@@ -44,21 +44,6 @@ class PulseWorker(Worker):
         configure_logging("stream-worker", logging.getLevelName(level or logging.INFO))
 
 
-# A batch allocates a few objects per event (message, record, row values) that reference
-# counting frees; almost none form cycles. At Python's default threshold (700) the collector ran
-# every few dozen events and, with tens of thousands of messages pending in the inbox, its older
-# generations were traversed over and over: half of decoding's time in a batch of 20,000.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_gc() -> None:
-    """Move everything alive after start-up out of the collector's view (``gc.freeze``) and
-    collect young objects every ``GC_THRESHOLDS[0]`` allocations instead of every 700."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def main() -> None:
     """Run one stream worker in the foreground until SIGTERM or Ctrl-C."""
     settings = worker_settings()
@@ -66,7 +51,7 @@ def main() -> None:
     applied = migrate_when_reachable(settings.startup_timeout)
     logger.info("schema up to date ({} migrations applied now)", len(applied))
     app = create_app(settings)
-    tune_gc()
+    collector.tune()
     worker = PulseWorker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
     worker.execute_from_commandline()
 
