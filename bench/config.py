@@ -12,8 +12,10 @@ class BenchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_BENCH_", frozen=True)
 
     seconds: float = Field(15.0, description="duration of each wrk run")
-    freshness_rate: int = Field(400, description="events/s posted during the freshness run")
-    freshness_seconds: float = 15.0
+    freshness_rates: list[int] = Field(
+        [20], description="steady events/s of the freshness runs (half the maximum is added)"
+    )
+    freshness_seconds: float = Field(15.0, description="duration of each freshness run")
     kafka_records: int = 300_000
     concurrency: dict[int, int] = Field(
         {1: 32, 100: 16, 1000: 8}, description="wrk connections by events per request"

@@ -58,12 +58,26 @@ def _stack_rows(table: Table, results: dict[str, Any]) -> None:
     if modes := results.get("producer_modes"):
         _mode_rows(table, modes)
     if f := results.get("freshness"):
-        table.add_row(
-            f"freshness at {f['rate_events_per_s']} events/s",
-            f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms "
-            f"({f['visible']}/{f['events']} visible)",
-            "",
-        )
+        _freshness_rows(table, f)
+
+
+def _freshness_rows(table: Table, f: dict[str, Any]) -> None:
+    top = f["sustained_maximum"]
+    table.add_row(
+        "pipeline's sustained maximum (POST to stored)",
+        f"{top['events_per_s']:,} events/s ({top['accepted_events_per_s']:,} accepted/s)",
+        "",
+    )
+    for run in f["steady"]:
+        half = " (half the maximum)" if run.get("half_of_sustained_maximum") else ""
+        for row in ("raw_row", "rollup_row"):
+            lag, what = run[row], row.replace("_", " ")
+            table.add_row(
+                f"freshness at {run['rate_events_per_s']:,} events/s{half}, {what}",
+                f"p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms, p99 {lag['p99_ms']} ms "
+                f"({lag['visible']}/{run['events']} visible)",
+                "",
+            )
 
 
 def _worker_rows(table: Table, w: dict[str, Any]) -> None:

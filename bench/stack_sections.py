@@ -18,7 +18,7 @@ from rich.console import Console
 
 from bench import producer_modes
 from bench.config import BenchSettings
-from bench.freshness import measure
+from bench.freshness import Target, measure
 from bench.ingest import empty_app, load
 from bench.kafka_perf import producer_performance
 from bench.stats import ratio
@@ -80,16 +80,15 @@ def _run(
     # Freshness first, on an idle pipeline: the ingest runs publish far more than one worker
     # sinks in the same time (see the worker section), and the backlog would delay every row.
     if "freshness" in chosen:
-        with console.status("freshness at a steady rate…"):
-            results["freshness"] = measure(
+        with console.status("freshness at steady rates and at half the sustained maximum…"):
+            target = Target(
                 api,
                 key,
                 "127.0.0.1",
                 int(stack.shared.clickhouse_url.rsplit(":", 1)[1]),
                 stack.shared.clickhouse_database,
-                cfg.freshness_rate,
-                cfg.freshness_seconds,
             )
+            results["freshness"] = measure(target, cfg.freshness_rates, cfg.freshness_seconds)
     _stop_worker(stack)
     # Each ceiling is measured before and after the ingest rows and their mean kept: on a
     # shared machine the load moves within a run, and bracketing the API halves the drift.
