@@ -51,7 +51,7 @@ class _Sender:
 
 
 class FakeProducer:
-    """What the publisher uses of AIOKafkaProducer; commits wait for ``gate``."""
+    """What the publisher uses of AIOKafkaProducer; commits wait for its ``gate``."""
 
     def __init__(self, kafka: FakeKafka, transactional_id: str | None) -> None:
         self.kafka = kafka
@@ -60,6 +60,9 @@ class FakeProducer:
         self._sender = _Sender()
         self.open: list[bytes] = []
         self.stopped = False
+        self.gate = asyncio.Event()  # this producer's commits wait for it
+        if kafka.all_released:
+            self.gate.set()
 
     async def start(self) -> None:
         return None
@@ -86,14 +89,14 @@ class FakeProducer:
     async def commit_transaction(self) -> None:
         self.kafka.in_commit.append(self)
         self.kafka.changed.set()
-        await self.kafka.gate.wait()
+        await self.gate.wait()
         self.kafka.visible += self.open
         self.kafka.committed.append((self.transactional_id, list(self.open)))
         self.open = []
 
 
 class FakeKafka:
-    """Every stand-in producer made, what they committed, and a gate holding commits back."""
+    """Every stand-in producer made, what they committed, and what is visible."""
 
     def __init__(self) -> None:
         self.producers: list[FakeProducer] = []
@@ -101,9 +104,15 @@ class FakeKafka:
         self.in_commit: list[FakeProducer] = []
         self.committed: list[tuple[str | None, list[bytes]]] = []
         self.visible: list[bytes] = []
-        self.gate = asyncio.Event()
+        self.all_released = False
         self.changed = asyncio.Event()
         self.fail_writes_of: bytes | None = None
+
+    def release_all(self) -> None:
+        """Let every commit through, now and from now on."""
+        self.all_released = True
+        for producer in self.producers:
+            producer.gate.set()
 
     def make(self, transactional_id: str | None) -> AIOKafkaProducer:
         producer = FakeProducer(self, transactional_id)
@@ -174,7 +183,7 @@ async def test_groups_are_committed_concurrently_each_on_its_own_transactional_i
         await kafka.until_in_commit(3)
         assert kafka.committed == []  # three transactions open at once, none answered
         assert not (first.done() or second.done() or third.done())
-        kafka.gate.set()
+        kafka.release_all()
         await asyncio.gather(first, second, third)
     finally:
         await publisher.close()
@@ -196,13 +205,14 @@ async def test_requests_arriving_while_every_lane_is_busy_share_the_next_transac
         held.append(asyncio.create_task(publisher.publish(request("b"))))
         await kafka.until_in_commit(2)
         waiting = [asyncio.create_task(publisher.publish(request(u))) for u in ("c", "d", "e")]
-        kafka.gate.set()
+        kafka.producers[0].gate.set()  # the first lane frees, the second stays busy
+        await kafka.until_in_commit(3)
+        kafka.release_all()
         await asyncio.gather(*held, *waiting)
     finally:
         await publisher.close()
+    assert ("api-7", [b"c", b"d", b"e"]) in kafka.committed
     assert len(kafka.committed) == 3
-    # The lane free the longest (the first) takes the waiting requests, all in one group.
-    assert kafka.committed[2] == ("api-7", [b"c", b"d", b"e"])
 
 
 async def test_a_failed_group_answers_503_alone_and_its_lane_gets_a_new_producer(
@@ -210,7 +220,7 @@ async def test_a_failed_group_answers_503_alone_and_its_lane_gets_a_new_producer
 ) -> None:
     kafka = FakeKafka()
     publisher = await started(kafka, monkeypatch, PULSE_API_GROUPS_IN_FLIGHT=2)
-    kafka.gate.set()
+    kafka.release_all()
     try:
         await publisher.publish(request("warm"))
         kafka.fail_writes_of = b"doomed"
