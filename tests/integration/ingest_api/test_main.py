@@ -30,6 +30,8 @@ def served_api(kafka_bootstrap: str, tmp_path: Path) -> Iterator[tuple[str, Path
         "PULSE_API_KEYS": KEYS,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "PULSE_EVENTS_TOPIC": f"test.served.{port}",
+        # An accepted post's access line is DEBUG (ingest_api/middleware.py).
+        "PULSE_API_LOG_LEVEL": "DEBUG",
     }
     log = tmp_path / "api.log"
     with log.open("wb") as out:
