@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 from core.logging import current_request_id
 from ingest_api.batch_verdicts import Outcome, assess
 from ingest_api.body import check_content_type, check_declared_length, parse_events, read_within
-from ingest_api.config import ApiSettings
+from ingest_api.config import ApiSettings, PublishMode
 from ingest_api.deps import BEARER_SECURITY, PRODUCER_ROLES, admit
 from ingest_api.exceptions import InvalidBody
 from ingest_api.responses import AUTH_ERRORS, RETRY_AFTER, error
@@ -30,8 +30,7 @@ $max_body. Each event is
 validated on its own and may be at most 32 KiB: the answer (202) gives a verdict per item, by
 its index in the body; rejected events carry an error saying which field to fix, and never
 sink the other events of the batch. A 202 means every accepted event is durably in Kafka
-(acks=all); a 503 means none of this request's events was stored (retry it after
-`Retry-After` seconds).
+(acks=all); $on_503
 
 **Event time.** `timestamp` is RFC 3339 with an offset, from `1970-01-01T00:00:00Z` to at most
 24 h after the moment the server received the request. An event outside that range, or with a
@@ -48,6 +47,20 @@ different content, the later item is rejected (`event_id: duplicates item N of t
 with different content`). Known event names validate their metadata strictly; other names are
 custom events with free-form metadata.
 """
+
+
+ON_503 = {
+    PublishMode.TRANSACTIONAL: "a 503 means none of this request's events was stored (retry it "
+    "after `Retry-After` seconds).",
+    PublishMode.IDEMPOTENT: "a 503 means Kafka did not take all of this request's events, some "
+    "of which may be stored: retry it after `Retry-After` seconds; the retry's events carry the "
+    "same ids and each is stored once.",
+}
+_503 = {
+    PublishMode.TRANSACTIONAL: "Kafka did not take the events; nothing was stored.",
+    PublishMode.IDEMPOTENT: "Kafka did not take all the events; some may be stored, and the "
+    "retry stores each once.",
+}
 
 
 def _size(n: int) -> str:
@@ -110,6 +123,7 @@ def events_router(settings: ApiSettings) -> APIRouter:
         "max_events": settings.max_batch_events,
         "max_body": _size(settings.max_body_bytes),
         "timeout": f"{settings.body_timeout_s:g} s",
+        "on_503": ON_503[settings.publish_mode],
     }
     router = APIRouter(prefix="/v1", tags=["events"])
     router.add_api_route(
@@ -147,7 +161,7 @@ def events_router(settings: ApiSettings) -> APIRouter:
                 ).substitute(limits)
             ),
             415: error("Content-Type is not application/json, or the encoding is not gzip."),
-            503: error("Kafka did not take the events; nothing was stored.", RETRY_AFTER),
+            503: error(_503[settings.publish_mode], RETRY_AFTER),
         },
     )
     return router

@@ -56,3 +56,18 @@ def test_the_limits_in_the_text_and_schema_come_from_the_settings() -> None:
     assert "(7.5 s)" in post["responses"]["408"]["description"]
     batch = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"][1]
     assert batch["maxItems"] == 50
+
+
+@pytest.mark.parametrize(
+    ("mode", "promise"),
+    [
+        ("transactional", "a 503 means none of this request's events was stored"),
+        ("idempotent", "some of which may be stored: retry it"),
+    ],
+)
+def test_the_503_promise_follows_the_publish_mode(mode: str, promise: str) -> None:
+    settings = ApiSettings(PULSE_API_KEYS="k:producer", PULSE_API_PUBLISH_MODE=mode)  # type: ignore[call-arg]
+    text = " ".join(
+        create_app(settings).openapi()["paths"]["/v1/events"]["post"]["description"].split()
+    )
+    assert promise in text
