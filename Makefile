@@ -47,7 +47,7 @@ test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench
 
-MYPY_STRICT := schemas core clickhouse ingest_api stream_processors pulse/local pulse/dlq
+MYPY_STRICT := schemas core clickhouse ingest_api stream_processors pulse bench
 
 lint: install  ## ruff check, ruff format --check, mypy (strict) on the typed packages
 	$(BIN)/ruff check .
