@@ -62,6 +62,13 @@ def _stack_rows(table: Table, results: dict[str, Any]) -> None:
 
 
 def _freshness_rows(table: Table, f: dict[str, Any]) -> None:
+    if warm := f.get("warm_up"):
+        table.add_row(
+            "freshness: first events after start-up (warm-up)",
+            f"slowest raw row {warm['raw_row']['max_ms']} ms, "
+            f"rollup row {warm['rollup_row']['max_ms']} ms ({warm['events']} events)",
+            "",
+        )
     top = f["sustained_maximum"]
     table.add_row(
         "pipeline's sustained maximum (POST to stored)",
