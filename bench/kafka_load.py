@@ -29,6 +29,21 @@ def workload_messages(events: int, users: int) -> Iterator[Message]:
         yield to_message(record)
 
 
+def reader(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    """A consumer of ``topic`` from its start, read_committed as the worker reads, with no group
+    (nothing committed) and fetches as large as the worker's."""
+    return AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        fetch_max_bytes=FETCH_BYTES,
+        max_partition_fetch_bytes=FETCH_BYTES,
+    )
+
+
 async def produce(bootstrap: str, topic: str, messages: list[Message]) -> float:
     """Send ``messages`` (acks=all, idempotent, lz4); the seconds it took."""
     producer = AIOKafkaProducer(
@@ -58,16 +73,7 @@ async def consume(
     With ``decode``, every value also goes through the worker's own decoding (JSON and
     EventRecord validation), the per-message work a worker cannot avoid.
     """
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        fetch_max_bytes=FETCH_BYTES,
-        max_partition_fetch_bytes=FETCH_BYTES,
-    )
+    consumer = reader(bootstrap, topic)
     await consumer.start()
     try:
         seen = 0

@@ -22,13 +22,13 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 from loguru import logger
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.config import BenchSettings
-from bench.kafka_load import FETCH_BYTES, consume, produce, workload_messages
+from bench.kafka_load import consume, produce, reader, workload_messages
 from bench.services import clickhouse_endpoint, kafka_broker, migrated
 from bench.stats import rate, timed
 from clickhouse.client import writer_client
@@ -52,16 +52,7 @@ async def _consume_batch_decoded(bootstrap: str, expected: int) -> tuple[int, fl
     """As ``kafka_load.consume(decode=True)``, with each fetch decoded as the worker decodes a
     batch (``decoding.decode_values``, one pass), not message by message, with the garbage
     collector set as the worker sets it (``collector.tune``); (messages, seconds)."""
-    consumer = AIOKafkaConsumer(
-        EVENTS_TOPIC,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        fetch_max_bytes=FETCH_BYTES,
-        max_partition_fetch_bytes=FETCH_BYTES,
-    )
+    consumer = reader(bootstrap, EVENTS_TOPIC)
     await consumer.start()
     thresholds = collector.tune()
     try:
