@@ -111,6 +111,20 @@ def _query_rows(table: Table, q: dict[str, Any]) -> None:
             f"{raw['p50_ms']:,.0f} / p95 {raw['p95_ms']:,.0f} ms; ratio "
             f"{r['p50_ratio_views_vs_raw']} (agree: {r['agree']})",
         )
+    if fresh := q.get("rollup_refresh"):
+        ins, ref, d = fresh["insert"], fresh["refresh"], fresh["deferred"]
+        table.add_row(
+            f"  a {fresh['batch_events']:,}-event batch: insert, recompute",
+            f"insert p50 {ins['p50_ms']:,.0f} ms; every key after its batch p50 "
+            f"{ref['p50_ms']:,.0f} / p95 {ref['p95_ms']:,.0f} ms: "
+            f"{fresh['insert_and_refresh_events_per_s']:,} events/s",
+        )
+        table.add_row(
+            "  the same, old days deferred",
+            f"live days p50 {d['refresh_of_live_days']['p50_ms']:,.0f} ms per batch, "
+            f"{d['old_days']} old days once in {d['old_days_refresh_once_s']} s: "
+            f"{d['insert_and_refresh_events_per_s']:,} events/s",
+        )
 
 
 def _endpoint_rows(table: Table, e: dict[str, Any]) -> None:

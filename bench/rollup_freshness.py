@@ -17,7 +17,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -81,44 +81,71 @@ def _fact_rows(records: list[EventRecord]) -> Iterator[tuple[str, rows.Row]]:
                 yield table, row
 
 
+def refresh(client: Client, database: str, touched: TouchedKeys) -> float:
+    """Run the worker's recompute of ``touched``; its seconds."""
+    started = time.perf_counter()
+    for part in within_partition_limit(touched, DEFAULT_MAX_PARTITIONS):
+        for statement in refresh_statements(database, part):
+            client.command(statement)
+    return time.perf_counter() - started
+
+
 def store_and_refresh(
-    client: Client, database: str, records: list[EventRecord]
-) -> tuple[float, float]:
-    """Store the batch's facts as the sink does, then its rollups; seconds of each."""
+    client: Client, database: str, records: list[EventRecord], since: date | None = None
+) -> tuple[float, float, TouchedKeys]:
+    """Store the batch's facts as the sink does, then recompute its keys (only those of days
+    from ``since`` on, when given, as the worker defers older days); seconds of each, and the
+    keys left for the deferred refresh."""
     added = list(_fact_rows(records))
     started = time.perf_counter()
     for table, columns in rows.COLUMNS.items():
         batch = [row for name, row in added if name == table]
         if batch:
             client.insert(table, batch, column_names=list(columns), database=database)
-    stored = time.perf_counter()
+    stored = time.perf_counter() - started
     touched = TouchedKeys()
     for table, row in added:
         touched.add(table, row)
-    for part in within_partition_limit(touched, DEFAULT_MAX_PARTITIONS):
-        for statement in refresh_statements(database, part):
-            client.command(statement)
-    return stored - started, time.perf_counter() - stored
+    now, later = touched.split(since) if since is not None else (touched, TouchedKeys())
+    return stored, refresh(client, database, now), later
 
 
 def measure(
     client: Client, database: str, users: int, now: datetime, batches: int, batch_size: int
 ) -> dict[str, Any]:
     """p50/p95 of the insert and the refresh of ``batches`` batches of ``batch_size`` events,
-    and the rate of both together (what a worker's ClickHouse side sustains)."""
+    twice: every key recomputed after its batch, then as the worker does it, old days' keys
+    (before yesterday) set aside and recomputed once for all the batches (the worker's
+    ``PULSE_ROLLUP_DEFER_SECONDS`` window holds about that many batches of a backlog); the rate
+    of inserts and refreshes together (what a worker's ClickHouse side sustains) for each."""
     rng = random.Random(2026)
-    inserts, refreshes = [], []
+    every, deferred = [], []
     for _ in range(batches):
         records = [_record(rng, users, now) for _ in range(batch_size)]
-        insert, refresh = store_and_refresh(client, database, records)
-        inserts.append(insert)
-        refreshes.append(refresh)
+        every.append(store_and_refresh(client, database, records))
+    since = now.date() - timedelta(days=1)
+    later = TouchedKeys()
+    for _ in range(batches):
+        records = [_record(rng, users, now) for _ in range(batch_size)]
+        insert, live, old = store_and_refresh(client, database, records, since)
+        deferred.append((insert, live))
+        later.merge(old)
+    once = refresh(client, database, later)
+    events = batch_size * batches
     return {
         "batch_events": batch_size,
         "historical_share": HISTORICAL_SHARE,
-        "insert": latency_summary(inserts),
-        "refresh": latency_summary(refreshes),
+        "insert": latency_summary([insert for insert, _, _ in every]),
+        "refresh": latency_summary([seconds for _, seconds, _ in every]),
         "insert_and_refresh_events_per_s": round(
-            batch_size * batches / (sum(inserts) + sum(refreshes))
+            events / sum(insert + seconds for insert, seconds, _ in every)
         ),
+        "deferred": {
+            "refresh_of_live_days": latency_summary([live for _, live in deferred]),
+            "old_days_refresh_once_s": round(once, 3),
+            "old_days": len(later.days),
+            "insert_and_refresh_events_per_s": round(
+                events / (sum(insert + live for insert, live in deferred) + once)
+            ),
+        },
     }

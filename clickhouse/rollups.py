@@ -76,6 +76,27 @@ class TouchedKeys:
     def __bool__(self) -> bool:
         return bool(self.days or self.llm or self.subjects)
 
+    def split(self, since: date) -> tuple[TouchedKeys, TouchedKeys]:
+        """(the keys of days from ``since`` on, the keys of earlier days)."""
+        return (
+            TouchedKeys(
+                {d for d in self.days if d >= since},
+                {k for k in self.llm if k[0] >= since},
+                {k for k in self.subjects if k[0] >= since},
+            ),
+            TouchedKeys(
+                {d for d in self.days if d < since},
+                {k for k in self.llm if k[0] < since},
+                {k for k in self.subjects if k[0] < since},
+            ),
+        )
+
+    def merge(self, other: TouchedKeys) -> None:
+        """Add ``other``'s keys to these."""
+        self.days |= other.days
+        self.llm |= other.llm
+        self.subjects |= other.subjects
+
 
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     ordered = sorted(keys)

@@ -29,6 +29,10 @@ class WorkerSettings(BaseSettings):
     sink_retry_max_seconds: float = Field(10.0, alias="PULSE_SINK_RETRY_MAX_SECONDS", gt=0)
     # Months one insert may touch; below ClickHouse's max_partitions_per_insert_block (100).
     sink_max_partitions: int = Field(90, alias="PULSE_SINK_MAX_PARTITIONS", ge=1)
+    # Rollup keys of event days before today - this many (UTC) are recomputed together, at
+    # most PULSE_ROLLUP_DEFER_SECONDS after the first (0: after every batch, as the others).
+    rollup_defer_after_days: int = Field(1, alias="PULSE_ROLLUP_DEFER_AFTER_DAYS", ge=0)
+    rollup_defer_seconds: float = Field(5.0, alias="PULSE_ROLLUP_DEFER_SECONDS", ge=0)
     # llm_* metrics label ``model`` by name for these models, plus the first others seen up
     # to the limit; any further model counts as "other", so producers cannot grow the series.
     llm_model_labels: str = Field("", alias="PULSE_LLM_MODEL_LABELS")

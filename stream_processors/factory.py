@@ -11,7 +11,7 @@ from faust.types import TP, TransportT
 
 from core.settings import SharedSettings, shared_settings
 from stream_processors.agents import llm_usage
-from stream_processors.agents.batching import BatchStore
+from stream_processors.agents.batching import BatchStore, DeferPolicy
 from stream_processors.agents.pipeline import FIXED_PROJECTIONS, Projections, register_agent
 from stream_processors.config import WorkerSettings, worker_settings
 from stream_processors.connection import SharedClickHouse
@@ -117,7 +117,8 @@ def create_app(
     async def forget_revoked(app: faust.App, revoked: set[TP], **kwargs: object) -> None:
         inbox.drop(revoked)
 
-    register_agent(app, inbox, store, settings.sink_max_rows)
+    defer = DeferPolicy(settings.rollup_defer_after_days, settings.rollup_defer_seconds)
+    register_agent(app, inbox, store, settings.sink_max_rows, defer)
     live = LiveFigures(app, app.clickhouse)
     register_timers(app, live, settings)
     register_pages(app, live)

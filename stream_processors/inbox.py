@@ -28,6 +28,10 @@ class Inbox:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def empty(self) -> bool:
+        """Nothing fetched is waiting: the input is idle."""
+        return not self._pending
+
     async def put(self, messages: list[Message]) -> None:
         """Add one fetch's messages, after waiting while the inbox is full."""
         while len(self._pending) >= self.capacity:

@@ -68,6 +68,16 @@ ROLLUP_REFRESH_RETRIES = Counter(
     "Failed rollup recomputes that were retried",
     registry=REGISTRY,
 )
+ROLLUP_DEFERRED_REFRESHES = Counter(
+    "rollup_deferred_refreshes",
+    "Recomputes of old days' keys set aside over several batches (PULSE_ROLLUP_DEFER_SECONDS)",
+    registry=REGISTRY,
+)
+ROLLUP_DEFERRED_MESSAGES = Gauge(
+    "rollup_deferred_messages",
+    "Messages whose acknowledgement waits for the deferred recompute of old days' keys",
+    registry=REGISTRY,
+)
 BATCH_WAIT = Histogram(
     "worker_batch_wait_seconds",
     "From the Kafka record timestamp (the API's send) to the start of the batch holding it, for "

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, cast
 
 from faust.types import Message
@@ -24,6 +24,7 @@ from stream_processors import metrics
 from stream_processors.decoding import Undecodable, decode_batch
 from stream_processors.dlq import Failed, Refused
 from stream_processors.inbox import Inbox
+from stream_processors.rollup_deferral import RollupDeferral
 from stream_processors.rows import Row, TableColumns
 from stream_processors.sink import Rejected, Sink
 
@@ -197,6 +198,11 @@ class BatchStore:
                 if id(origin) not in refused:
                     touched.add(table, row)
 
+    async def refresh_keys(self, touched: TouchedKeys) -> None:
+        """Recompute ``touched`` (nothing without a refresher)."""
+        if self.refresher is not None:
+            await self.refresher.refresh(touched)
+
     async def settle(self, written: Written) -> None:
         """Recompute the rollup keys a written batch touched, then report its records."""
         if self.refresher is not None:
@@ -207,8 +213,20 @@ class BatchStore:
 IN_FLIGHT = 2
 
 
+@dataclass(frozen=True)
+class DeferPolicy:
+    """Keys of days before ``today - after_days`` wait up to ``max_seconds`` (0: never)."""
+
+    after_days: int
+    max_seconds: float
+
+
 async def store_batches(
-    inbox: Inbox, store: BatchStore, ack: Callable[[Message], object], max_rows: int
+    inbox: Inbox,
+    store: BatchStore,
+    ack: Callable[[Message], object],
+    max_rows: int,
+    defer: DeferPolicy | None = None,
 ) -> None:
     """Forever: take what the inbox holds (up to ``max_rows`` messages), decode it, write it,
     settle it, and only then acknowledge every message of it (Faust commits acknowledged
@@ -218,7 +236,15 @@ async def store_batches(
     next one is decoded and its rows built. Each batch's recompute starts only after its own
     facts are stored and the previous batch's recompute has finished, so every key's newest
     recompute still follows every insert that touched it, and batches are acknowledged in order.
+
+    With ``defer``, the keys of old days are recomputed together every few seconds instead
+    (``rollup_deferral``), and the acknowledgements of their batches, and of every batch after
+    them, wait for that refresh.
     """
+    policy = defer or DeferPolicy(after_days=0, max_seconds=0)
+    deferral = RollupDeferral(
+        store.refresh_keys, ack, policy.after_days, policy.max_seconds, hold_limit=4 * max_rows
+    )
     in_flight: deque[asyncio.Future[None]] = deque()
     try:
         while True:
@@ -228,7 +254,9 @@ async def store_batches(
             prepared = store.prepare(decode_batch(messages))
             previous = in_flight[-1] if in_flight else None
             in_flight.append(
-                asyncio.ensure_future(_store(store, prepared, previous, messages, ack, started))
+                asyncio.ensure_future(
+                    _store(store, prepared, previous, messages, deferral, inbox.empty, started)
+                )
             )
             while len(in_flight) > IN_FLIGHT or (in_flight and in_flight[0].done()):
                 await in_flight.popleft()
@@ -242,17 +270,19 @@ async def _store(
     prepared: Prepared,
     previous: asyncio.Future[None] | None,
     messages: list[Message],
-    ack: Callable[[Message], object],
+    deferral: RollupDeferral,
+    idle: Callable[[], bool],
     started: float,
 ) -> None:
-    """Write one prepared batch, wait for the previous batch to settle, settle, then ack."""
+    """Write one prepared batch, wait for the previous batch to settle, settle (its old days'
+    keys deferred), then ack, or hold the acks behind the deferred keys."""
     written = await store.write(prepared)
     metrics.BATCH_WRITE.observe(time.time() - started)
     if previous is not None:
         await asyncio.shield(previous)
-    await store.settle(written)
-    for message in messages:
-        ack(message)
+    now, later = deferral.split(written.touched)
+    await store.settle(replace(written, touched=now))
+    await deferral.settled(later, messages, idle=idle())
 
 
 def observe_batch(messages: list[Message], started: float) -> None:

@@ -17,7 +17,7 @@ from loguru import logger
 
 from schemas.events import EventRecord
 from stream_processors.agents import assignment_time, dau, events_store, subject_usage
-from stream_processors.agents.batching import BatchStore, Projection, store_batches
+from stream_processors.agents.batching import BatchStore, DeferPolicy, Projection, store_batches
 from stream_processors.inbox import Inbox
 from stream_processors.rows import Row, TableColumns, batch_columns
 
@@ -63,7 +63,7 @@ class Projections:
 
 
 def register_agent(
-    app: faust.App, inbox: Inbox, store: BatchStore, max_rows: int
+    app: faust.App, inbox: Inbox, store: BatchStore, max_rows: int, defer: DeferPolicy
 ) -> Callable[[], Awaitable[None]]:
     """Register the task that stores each batch of ``inbox`` with ``store``, then acks it.
 
@@ -73,7 +73,7 @@ def register_agent(
 
     async def project_events() -> None:
         try:
-            await store_batches(inbox, store, app.consumer.ack, max_rows)
+            await store_batches(inbox, store, app.consumer.ack, max_rows, defer)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure: logged, then the worker stops
