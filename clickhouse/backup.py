@@ -4,6 +4,10 @@ A backup is a directory: one Native file per storage table (zstd-compressed by t
 HTTP compression) and ``manifest.json`` with row counts and the schema migrations applied. It is
 taken and restored over the HTTP interface only, so it works the same on the embedded endpoint and
 on a ClickHouse server. Restore applies the migrations first, then loads each table.
+
+The rollups that materialized views keep (``clickhouse.rollups.KEPT_BY_VIEWS``) are not in a
+backup: loading the facts fills them again, as every insert does. A backup taken before they were
+left out still has their files; restore skips them for the same reason.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import scalar_int
 from clickhouse.exceptions import BackupError
+from clickhouse.rollups import KEPT_BY_VIEWS
 
 __all__ = ["BackupError", "backup", "restore", "storage_tables"]
 
@@ -33,8 +38,10 @@ MIGRATIONS = "SELECT version FROM {db:Identifier}.schema_migrations ORDER BY ver
 
 
 def storage_tables(client: Client, database: str) -> list[str]:
+    """The tables a backup holds: every MergeTree table but the schema's own and the rollups
+    that materialized views fill from the others."""
     rows = client.query(STORAGE_TABLES, parameters={"db": database}).result_rows
-    return [str(r[0]) for r in rows]
+    return [str(r[0]) for r in rows if str(r[0]) not in KEPT_BY_VIEWS]
 
 
 Progress = Callable[[str, int], None]
@@ -82,15 +89,17 @@ def restore(
         raise BackupError(f"{source} has no manifest.json; was it made by `pulse backup`?")
     manifest = orjson.loads(manifest_file.read_bytes())
     apply_migrations(client, database, shared_settings().retention_days)
-    restored: dict[str, int] = {}
-    for table, expected in manifest["tables"].items():
-        ident = {"db": database, "t": table}
-        existing = scalar_int(client, COUNT, ident)
+    tables = {t: n for t, n in manifest["tables"].items() if t not in KEPT_BY_VIEWS}
+    for table in sorted({*tables, *KEPT_BY_VIEWS}):  # all empty before anything is loaded
+        existing = scalar_int(client, COUNT, {"db": database, "t": table})
         if existing:
             raise BackupError(
                 f"{database}.{table} already has {existing} rows; restore into an empty database "
                 "(set CLICKHOUSE_DATABASE or start from a fresh data directory)"
             )
+    restored: dict[str, int] = {}
+    for table, expected in tables.items():
+        ident = {"db": database, "t": table}
         dump = source / f"{table}.native"
         if dump.stat().st_size:
             with dump.open("rb") as data:  # streamed, never held whole in memory
