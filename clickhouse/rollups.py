@@ -81,18 +81,15 @@ class TouchedKeys:
 
     def split(self, since: date) -> tuple[TouchedKeys, TouchedKeys]:
         """(the keys of days from ``since`` on, the keys of earlier days)."""
-        return (
-            TouchedKeys(
-                {d for d in self.days if d >= since},
-                {k for k in self.llm if k[0] >= since},
-                {k for k in self.subjects if k[0] >= since},
-            ),
-            TouchedKeys(
-                {d for d in self.days if d < since},
-                {k for k in self.llm if k[0] < since},
-                {k for k in self.subjects if k[0] < since},
-            ),
-        )
+
+        def part(earlier: bool) -> TouchedKeys:
+            return TouchedKeys(
+                {d for d in self.days if (d < since) == earlier},
+                {k for k in self.llm if (k[0] < since) == earlier},
+                {k for k in self.subjects if (k[0] < since) == earlier},
+            )
+
+        return part(False), part(True)
 
     def merge(self, other: TouchedKeys) -> None:
         """Add ``other``'s keys to these."""

@@ -205,8 +205,7 @@ class BatchStore:
 
     async def settle(self, written: Written) -> None:
         """Recompute the rollup keys a written batch touched, then report its records."""
-        if self.refresher is not None:
-            await self.refresher.refresh(written.touched)
+        await self.refresh_keys(written.touched)
         self.on_stored(written.kept)
 
 
