@@ -74,9 +74,8 @@ GROUP BY model
 ORDER BY model
 """
 
-LLM_MONTH_VIEW = """SELECT day, model, sum(calls), sum(prompt_tokens), sum(completion_tokens),
-       sumKahan(cost_usd)
-FROM llm_usage_daily WHERE day >= today() - 29 GROUP BY day, model ORDER BY day, model"""
+LLM_MONTH_VIEW = """SELECT day, model, calls, prompt_tokens, completion_tokens, cost_usd
+FROM llm_usage_by_model_daily WHERE day >= today() - 29 ORDER BY day, model"""
 LLM_MONTH_RAW = f"""SELECT toDate(ts) AS day, JSONExtractString(metadata, 'model') AS model,
        count(),
        sum(JSONExtractUInt(metadata, 'prompt_tokens')),

@@ -7,7 +7,9 @@ on a ClickHouse server. Restore applies the migrations first, then loads each ta
 
 The rollups that materialized views keep (``clickhouse.rollups.KEPT_BY_VIEWS``) are not in a
 backup: loading the facts fills them again, as every insert does. A backup taken before they were
-left out still has their files; restore skips them for the same reason.
+left out still has their files; restore skips them for the same reason. A backup taken before a
+recomputed rollup existed lacks that rollup's file: restore rebuilds the rollups from the loaded
+facts, as the migration that created it did.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from clickhouse_connect.driver.client import Client
 
 from clickhouse.client import scalar_int
 from clickhouse.exceptions import BackupError
-from clickhouse.rollups import KEPT_BY_VIEWS
+from clickhouse.rollups import KEPT_BY_VIEWS, ROLLUP_TABLES
 
 __all__ = ["BackupError", "backup", "restore", "storage_tables"]
 
@@ -81,7 +83,7 @@ def restore(
     client: Client, database: str, source: Path, progress: Progress = _quiet
 ) -> dict[str, int]:
     """Load a backup into ``database`` (migrated first, expected empty); return rows per table."""
-    from clickhouse.migrate import apply_migrations
+    from clickhouse.migrate import apply_migrations, backfill_rollups
     from core.settings import shared_settings
 
     manifest_file = source / "manifest.json"
@@ -108,4 +110,6 @@ def restore(
         if restored[table] != expected:
             raise BackupError(f"{table}: restored {restored[table]} rows, backup has {expected}")
         progress(table, restored[table])
+    if set(ROLLUP_TABLES) - KEPT_BY_VIEWS - set(tables):  # a backup older than a rollup
+        backfill_rollups(client, database)
     return restored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -25,13 +26,18 @@ DELETE_USER = (
 )
 
 
-# Rollup keys shared with other users (a day's DAU, a day's subject): recomputed after the delete.
+# Rollup keys shared with other users (a day's DAU, a day's subject, a day's model totals), by
+# the field of TouchedKeys they go in: recomputed after the delete.
 SHARED_KEYS = {
-    "dau_users": (
+    "days": (
         "SELECT DISTINCT day FROM {db:Identifier}.dau_users WHERE user_id IN {ids:Array(String)}"
     ),
-    "subject_events": (
+    "subjects": (
         "SELECT DISTINCT day, subject FROM {db:Identifier}.subject_events "
+        "WHERE user_id IN {ids:Array(String)}"
+    ),
+    "models": (
+        "SELECT DISTINCT day, model FROM {db:Identifier}.llm_calls "
         "WHERE user_id IN {ids:Array(String)}"
     ),
 }
@@ -39,9 +45,10 @@ SHARED_KEYS = {
 
 def _shared_keys(client: Client, database: str, ids: list[str]) -> TouchedKeys:
     touched = TouchedKeys()
-    for table, sql in SHARED_KEYS.items():
+    for name, sql in SHARED_KEYS.items():
+        keys: set[Any] = getattr(touched, name)
         for row in client.query(sql, parameters={"db": database, "ids": ids}).result_rows:
-            touched.add(table, row)
+            keys.add(row[0] if len(row) == 1 else tuple(row))
     return touched
 
 
@@ -70,7 +77,8 @@ def forget_user(
     With ``pseudonymise`` (the API's HMAC under ``PULSE_PSEUDONYMISE_KEY``), the rows stored
     under the user's pseudonym go too. Rows are counted before the delete; the delete is
     synchronous (``mutations_sync=2``), so when this returns the user is gone from every view;
-    the rollup rows other users share (DAU and subject usage of the user's days) are recomputed.
+    the rollup rows other users share (DAU, subject usage and per-model LLM totals of the user's
+    days) are recomputed.
     """
     ids = stored_ids(user_id, pseudonymise)
     shared = _shared_keys(client, database, ids)

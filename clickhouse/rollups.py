@@ -10,16 +10,21 @@ Two kinds, chosen by what a key's figure needs:
   (a replay, a resend). Nothing is recomputed and nothing is read: the work per batch is the
   batch. The figures (a pair's capped gaps) are computed from the merged row when read.
 - **Recomputed for the keys a batch touched** (``dau_rollup``, ``llm_usage_rollup``,
-  ``subject_usage_rollup``): counts of distinct users and sums over deduplicated events, which a
-  replay would double if added. After a batch of facts is stored, the worker knows which days,
-  (day, user, model) and (day, subject) keys it touched; :func:`refresh_statements` recomputes
-  exactly those from the deduplicated facts and writes their *absolute* values, versioned by
-  ClickHouse's clock at the recompute, into ReplacingMergeTree rollups. Why this is exact:
+  ``llm_model_rollup``, ``subject_usage_rollup``): counts of distinct users and sums over
+  deduplicated events, which a replay would double if added. After a batch of facts is stored,
+  the worker knows which days, (day, user, model) and (day, subject) keys it touched;
+  :func:`refresh_statements` recomputes exactly those from the deduplicated facts and writes
+  their *absolute* values, versioned by ClickHouse's clock at the recompute, into
+  ReplacingMergeTree rollups. The (day, model) totals are recomputed after them, from the
+  (day, user, model) rows just written, for the (day, model) keys those touched. Why this is
+  exact:
 
   - a replay recomputes the same value: nothing doubles;
   - the newest recompute of a key started after every fact insert that touched it had finished
     (each insert is followed by its own recompute), so the highest version has read them all;
-  - a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it.
+  - a touched key whose facts are gone (``pulse forget``) is written as zero and the views hide it;
+  - a (day, model) total is recomputed after the (day, user, model) rows of its batch are
+    written, so the newest total started after every such row of every batch was written.
 
   Each recompute reads one UTC day's facts of its keys (they are keyed by day first): bounded by
   a day's traffic, never by the history.
@@ -42,6 +47,7 @@ from clickhouse_connect.driver.binding import finalize_query
 ROLLUP_TABLES = (
     "dau_rollup",
     "llm_usage_rollup",
+    "llm_model_rollup",
     "subject_usage_rollup",
     "assignment_pair_rollup",
     "user_activity_rollup",
@@ -66,6 +72,9 @@ class TouchedKeys:
     days: set[date] = field(default_factory=set)
     llm: set[tuple[date, str, str]] = field(default_factory=set)
     subjects: set[tuple[date, str]] = field(default_factory=set)
+    # (day, model) totals to recompute beyond those of ``llm``'s keys (which always are): the
+    # keys of a user whose rows were deleted (``pulse forget``).
+    models: set[tuple[date, str]] = field(default_factory=set)
 
     def add(self, table: str, row: Sequence[Any]) -> None:
         """Note the keys of one fact row (columns as in ``stream_processors.rows.COLUMNS``)."""
@@ -77,7 +86,11 @@ class TouchedKeys:
             self.subjects.add((row[0], row[1]))
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.llm or self.subjects)
+        return bool(self.days or self.llm or self.subjects or self.models)
+
+    def model_keys(self) -> set[tuple[date, str]]:
+        """The (day, model) totals these keys change: those of ``llm`` and ``models``."""
+        return self.models | {(day, model) for day, _, model in self.llm}
 
     def split(self, since: date) -> tuple[TouchedKeys, TouchedKeys]:
         """(the keys of days from ``since`` on, the keys of earlier days)."""
@@ -87,6 +100,7 @@ class TouchedKeys:
                 {d for d in self.days if (d < since) == earlier},
                 {k for k in self.llm if (k[0] < since) == earlier},
                 {k for k in self.subjects if (k[0] < since) == earlier},
+                {k for k in self.models if (k[0] < since) == earlier},
             )
 
         return part(False), part(True)
@@ -96,6 +110,7 @@ class TouchedKeys:
         self.days |= other.days
         self.llm |= other.llm
         self.subjects |= other.subjects
+        self.models |= other.models
 
 
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
@@ -146,6 +161,21 @@ LEFT JOIN (
 ) AS f USING (day, user_id, model)
 """
 
+# After _LLM, from the (day, user, model) rows: a day's rows of the rollup, not its calls.
+_MODELS = """
+INSERT INTO $db.llm_model_rollup
+    (day, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
+SELECT k.day, k.model, f.calls, f.prompt_tokens, f.completion_tokens, f.cost_usd, $version
+FROM format(JSONCompactEachRow, 'day Date, model String', %(rows)s) AS k
+LEFT JOIN (
+    SELECT day, model, sum(calls) AS calls, sum(prompt_tokens) AS prompt_tokens,
+           sum(completion_tokens) AS completion_tokens, sumKahan(cost_usd) AS cost_usd
+    FROM $db.llm_usage_rollup FINAL
+    WHERE day IN %(days)s AND (toString(day), toString(model)) IN %(keys)s
+    GROUP BY day, model
+) AS f USING (day, model)
+"""
+
 _SUBJECTS = """
 INSERT INTO $db.subject_usage_rollup (day, subject, users, events, version)
 SELECT k.day, k.subject, f.users, f.events, $version
@@ -180,6 +210,12 @@ SELECT day, toUInt64(uniqExact(user_id)), $version FROM $db.dau_users GROUP BY d
 SELECT day, user_id, model, count(), sum(prompt_token_count), sum(completion_token_count),
        sumKahan(call_cost_usd), $version
 FROM $db.llm_calls FINAL GROUP BY day, user_id, model""",
+    # After the (day, user, model) rows it sums.
+    """INSERT INTO $db.llm_model_rollup
+    (day, model, calls, prompt_tokens, completion_tokens, cost_usd, version)
+SELECT day, model, sum(calls), sum(prompt_tokens), sum(completion_tokens), sumKahan(cost_usd),
+       $version
+FROM $db.llm_usage_rollup FINAL GROUP BY day, model""",
     """INSERT INTO $db.subject_usage_rollup (day, subject, users, events, version)
 SELECT day, subject, toUInt64(uniqExact(user_id)), count(), $version
 FROM $db.subject_events FINAL GROUP BY day, subject""",
@@ -211,18 +247,25 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
             users=sorted({u for _, u, _ in keys}),
         )
 
-    def subjects(keys: list[tuple[date, str]]) -> str:
+    def day_keys(template: str, keys: list[tuple[date, str]]) -> str:
         return _bind(
-            _SUBJECTS,
+            template,
             database,
-            keys=[(d.isoformat(), s) for d, s in keys],
+            keys=[(d.isoformat(), name) for d, name in keys],
             rows=_json_rows(keys),
             days=sorted({d for d, _ in keys}),
         )
 
+    def models(keys: list[tuple[date, str]]) -> str:
+        return day_keys(_MODELS, keys)
+
+    def subjects(keys: list[tuple[date, str]]) -> str:
+        return day_keys(_SUBJECTS, keys)
+
     renders: list[tuple[Callable[[list[Any]], str], Iterable[Any]]] = [
         (dau, touched.days),
         (llm, touched.llm),
+        (models, touched.model_keys()),  # after llm: it sums the rows llm writes
         (subjects, touched.subjects),
     ]
     return [

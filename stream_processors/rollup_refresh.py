@@ -3,10 +3,10 @@
 The batch is acknowledged only after its rollups are refreshed, so a crash in between re-delivers
 it and the recompute runs again with the same result. A failure is retried with the sink's
 backoff: the statements are ours and their keys come from rows ClickHouse has just accepted,
-so what fails here is the moment (ClickHouse down, busy), never the data. ``llm_usage_rollup`` is
-partitioned by month, so a batch's LLM keys are recomputed a limited number of months at a time:
-one statement over a historical import's years would exceed max_partitions_per_insert_block and
-be retried forever.
+so what fails here is the moment (ClickHouse down, busy), never the data. ``llm_usage_rollup``
+and ``llm_model_rollup`` are partitioned by month, so a batch's LLM keys and (day, model) totals
+are recomputed a limited number of months at a time: one statement over a historical import's
+years would exceed max_partitions_per_insert_block and be retried forever.
 """
 
 from __future__ import annotations
@@ -14,27 +14,34 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from clickhouse_connect.driver.asyncclient import AsyncClient
 from loguru import logger
 
 from clickhouse.rollups import TouchedKeys, refresh_statements
 from stream_processors import metrics
-from stream_processors.partitions import split_by_partition
 from stream_processors.sink import DEFAULT_MAX_PARTITIONS, Backoff
 
 
+def _month(key: tuple[date, *tuple[str, ...]]) -> tuple[int, int]:
+    return key[0].year, key[0].month
+
+
 def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[TouchedKeys]:
-    """``touched`` split so that no part holds LLM keys of more than ``max_months`` months."""
-    groups = list(
-        split_by_partition(sorted(touched.llm), lambda key: (key[0].year, key[0].month), max_months)
-    )
-    first = TouchedKeys(
-        days=touched.days,
-        llm=set(groups[0]) if groups else set(),
-        subjects=touched.subjects,
-    )
-    return [first, *(TouchedKeys(llm=set(group)) for group in groups[1:])]
+    """``touched`` split so that no part holds LLM keys, or (day, model) keys, of more than
+    ``max_months`` months; the first part also holds the days and subjects."""
+    months = sorted({_month(key) for key in touched.llm} | {_month(key) for key in touched.models})
+    groups = [set(months[i : i + max_months]) for i in range(0, len(months), max_months)]
+    parts = [
+        TouchedKeys(
+            llm={key for key in touched.llm if _month(key) in group},
+            models={key for key in touched.models if _month(key) in group},
+        )
+        for group in groups
+    ] or [TouchedKeys()]
+    parts[0].days, parts[0].subjects = touched.days, touched.subjects
+    return parts
 
 
 class RollupRefresher:

@@ -17,6 +17,7 @@ Rules, straight from the contract's "What the numbers mean":
   the smallest subject string among them (so arrival order never matters).
 - llm_usage_daily(day, user, model): count of ``llm.call`` and sums of tokens and ``cost_usd``
   (``math.fsum``, so the figure does not depend on arrival order).
+- llm_usage_by_model_daily(day, model): the same over all users of the day.
 - subject_usage_daily(day, subject): events whose ``metadata.subject`` is a non-empty string, any
   event name; distinct users and event count.
 """
@@ -161,15 +162,25 @@ def llm_usage_daily(events: Sequence[Accepted]) -> dict[tuple[date, str, str], L
     for e in events:
         if e.event == "llm.call":
             calls[(e.day, e.user_id, e.metadata["model"])].append(e.metadata)
-    return {
-        key: LlmUsage(
-            calls=len(group),
-            prompt_tokens=sum(m["prompt_tokens"] for m in group),
-            completion_tokens=sum(m["completion_tokens"] for m in group),
-            cost_usd=math.fsum(m["cost_usd"] for m in group),
-        )
-        for key, group in sorted(calls.items())
-    }
+    return {key: _usage(group) for key, group in sorted(calls.items())}
+
+
+def _usage(calls: Sequence[Mapping[str, Any]]) -> LlmUsage:
+    return LlmUsage(
+        calls=len(calls),
+        prompt_tokens=sum(m["prompt_tokens"] for m in calls),
+        completion_tokens=sum(m["completion_tokens"] for m in calls),
+        cost_usd=math.fsum(m["cost_usd"] for m in calls),
+    )
+
+
+def llm_usage_by_model_daily(events: Sequence[Accepted]) -> dict[tuple[date, str], LlmUsage]:
+    """{(UTC day, model): LlmUsage} over ``llm.call`` events of every user."""
+    calls: dict[tuple[date, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for e in events:
+        if e.event == "llm.call":
+            calls[(e.day, e.metadata["model"])].append(e.metadata)
+    return {key: _usage(group) for key, group in sorted(calls.items())}
 
 
 def subject_usage_daily(events: Sequence[Accepted]) -> dict[tuple[date, str], SubjectUsage]:
@@ -223,6 +234,10 @@ class Oracle:
         return llm_usage_daily(self.accepted)
 
     @cached_property
+    def llm_usage_by_model_daily(self) -> dict[tuple[date, str], LlmUsage]:
+        return llm_usage_by_model_daily(self.accepted)
+
+    @cached_property
     def subject_usage_daily(self) -> dict[tuple[date, str], SubjectUsage]:
         return subject_usage_daily(self.accepted)
 
@@ -243,6 +258,9 @@ TABLES: dict[str, TableSpec] = {
     ),
     "llm_usage_daily": TableSpec(
         ("day", "user_id", "model"), LlmUsage._fields, lambda o: o.llm_usage_daily
+    ),
+    "llm_usage_by_model_daily": TableSpec(
+        ("day", "model"), LlmUsage._fields, lambda o: o.llm_usage_by_model_daily
     ),
     "subject_usage_daily": TableSpec(
         ("day", "subject"), SubjectUsage._fields, lambda o: o.subject_usage_daily

@@ -100,6 +100,9 @@ def test_duplicates_are_counted_once_everywhere() -> None:
     assert oracle.llm_usage_daily == {
         (date(2026, 11, 20), "student-1", "gpt-4o"): (1, 100, 20, 0.00045)
     }
+    assert oracle.llm_usage_by_model_daily == {
+        (date(2026, 11, 20), "gpt-4o"): (1, 100, 20, 0.00045)
+    }
     assert oracle.assignment_time[("student-1", "hw-1")].active_seconds == 90
     assert oracle.subject_usage_daily == {(date(2026, 11, 20), "math"): SubjectUsage(1, 3)}
 
@@ -284,6 +287,12 @@ TABLES_SQL = {
                sum(JSONExtractInt(metadata, 'completion_tokens')) AS completion_tokens,
                sum(JSONExtractFloat(metadata, 'cost_usd')) AS cost_usd
         FROM e WHERE event = 'llm.call' GROUP BY day, user_id, model""",
+    "llm_usage_by_model_daily": """
+        SELECT toDate(ts) AS day, JSONExtractString(metadata, 'model') AS model,
+               count() AS calls, sum(JSONExtractInt(metadata, 'prompt_tokens')) AS prompt_tokens,
+               sum(JSONExtractInt(metadata, 'completion_tokens')) AS completion_tokens,
+               sum(JSONExtractFloat(metadata, 'cost_usd')) AS cost_usd
+        FROM e WHERE event = 'llm.call' GROUP BY day, model""",
     "subject_usage_daily": """
         SELECT toDate(ts) AS day, subject, uniqExact(user_id) AS users, count() AS events
         FROM e WHERE subject != '' GROUP BY day, subject""",

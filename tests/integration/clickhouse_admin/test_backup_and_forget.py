@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from clickhouse_connect.driver.client import Client
 
@@ -62,6 +63,11 @@ def database(clickhouse_endpoint: ClickHouseEndpoint) -> Iterator[str]:
         [[now.date(), f"user-{i}"] for i in range(3)],
         column_names=["day", "user_id"],
     )
+    client.insert(
+        f"{name}.llm_calls",
+        [[now.date(), f"user-{i}", "tutor-1", uuid.uuid4(), 10, 2, 0.25] for i in range(3)],
+        column_names=list(COLUMNS["llm_calls"]),
+    )
     yield name
     client.command(f"DROP DATABASE IF EXISTS {name}")
 
@@ -83,6 +89,27 @@ def test_backup_restores_into_a_fresh_data_directory_with_equal_counts(
         assert int(restored_db.command("SELECT count() FROM assignment_time")) == 6
         users = "SELECT uniqExact(user_id) FROM user_activity_rollup"
         assert int(restored_db.command(users)) == 3
+    finally:
+        fresh.process.stop()
+
+
+def test_a_backup_older_than_a_rollup_restores_with_that_rollup_rebuilt(
+    clickhouse_endpoint: ClickHouseEndpoint, database: str, tmp_path: Path
+) -> None:
+    source = connect(clickhouse_endpoint)
+    backfill_rollups(source, database)
+    backup(source, database, tmp_path / "backup")
+    # As a backup taken before migration 0035 looks: no (day, model) totals in it.
+    (tmp_path / "backup" / "llm_model_rollup.native").unlink()
+    manifest = orjson.loads((tmp_path / "backup" / "manifest.json").read_bytes())
+    del manifest["tables"]["llm_model_rollup"]
+    (tmp_path / "backup" / "manifest.json").write_bytes(orjson.dumps(manifest))
+
+    fresh = start_clickhouse(tmp_path / "fresh")
+    try:
+        restore(connect(fresh), "pulse", tmp_path / "backup")
+        totals = "SELECT calls, cost_usd FROM llm_usage_by_model_daily"
+        assert connect(fresh, "pulse").query(totals).result_rows == [(3, 0.75)]
     finally:
         fresh.process.stop()
 
@@ -124,5 +151,8 @@ def test_forget_recomputes_the_daily_figures_the_user_counted_in(
     client = connect(clickhouse_endpoint, database)
     backfill_rollups(client, database)
     assert [int(n) for (n,) in client.query("SELECT dau FROM dau").result_rows] == [3]
+    totals = "SELECT calls, cost_usd FROM llm_usage_by_model_daily"
+    assert client.query(totals).result_rows == [(3, 0.75)]
     forget_user(client, database, "user-1")
     assert [int(n) for (n,) in client.query("SELECT dau FROM dau").result_rows] == [2]
+    assert client.query(totals).result_rows == [(2, 0.5)]
