@@ -9,6 +9,9 @@ by-user projection, newest version per (day, model) (FINAL would skip the projec
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
+
 from clickhouse_connect.driver.asyncclient import AsyncClient
 
 from ingest_api.reports.exceptions import UnknownUser
@@ -82,10 +85,21 @@ async def _llm_usage(client: AsyncClient, user_id: str) -> LlmUsage:
     return LlmUsage(by_model=by_model, total=total)
 
 
-async def user_summary(client: AsyncClient, user_id: str) -> UserSummary:
-    """The summary of ``user_id``; :class:`UnknownUser` if no event of it was accepted."""
+async def _activity(client: AsyncClient, user_id: str) -> tuple[int, int, datetime, datetime]:
     result = await client.query(ACTIVITY_SQL, parameters={"user_id": user_id})
     events, active_days, first_seen, last_seen = result.result_rows[0]
+    return events, active_days, first_seen, last_seen
+
+
+async def user_summary(client: AsyncClient, user_id: str) -> UserSummary:
+    """The summary of ``user_id``; :class:`UnknownUser` if no event of it was accepted.
+
+    The three reads are independent key-range reads, asked at once: the answer waits for the
+    slowest of them, not for their sum.
+    """
+    (events, active_days, first_seen, last_seen), assignments, llm = await asyncio.gather(
+        _activity(client, user_id), _assignments(client, user_id), _llm_usage(client, user_id)
+    )
     if events == 0:
         raise UnknownUser(f"no events of user {user_id!r}: check the user id")
     return UserSummary(
@@ -94,6 +108,6 @@ async def user_summary(client: AsyncClient, user_id: str) -> UserSummary:
         active_days=active_days,
         first_seen=first_seen,
         last_seen=last_seen,
-        assignments=await _assignments(client, user_id),
-        llm=await _llm_usage(client, user_id),
+        assignments=assignments,
+        llm=llm,
     )
