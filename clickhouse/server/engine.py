@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import chdb
 from loguru import logger
 
-from clickhouse.server.errors import from_engine
+from clickhouse.server.errors import ENGINE_ERRORS, from_engine
 from clickhouse.server.params import quote_literal, set_statement
 
 # Table functions that touch neither the file system nor the network.
@@ -109,7 +109,7 @@ def prepare(
         statement = set_statement(settings)
         if statement:
             conn.query(statement)
-    except RuntimeError as exc:
+    except ENGINE_ERRORS as exc:
         raise from_engine(exc) from exc
 
 
@@ -185,7 +185,7 @@ class QueryStream:
             return
         try:
             self._stream = self._conn.send_query(sql, fmt, params=params)
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             if _NOT_STREAMABLE not in str(exc):
                 raise from_engine(exc) from exc
             self._whole = self._run_whole(sql, fmt, params)
@@ -193,7 +193,7 @@ class QueryStream:
     def _run_whole(self, sql: str, fmt: str, params: dict[str, str]) -> bytes:
         try:
             result = self._conn.query(sql, fmt, params=params)
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             raise from_engine(exc) from exc
         self.summary.add(result)
         return bytes(result.bytes())
@@ -205,7 +205,7 @@ class QueryStream:
             return whole
         try:
             result = self._conn.streaming_fetch_result(self._stream)
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             self._stream = None
             raise from_engine(exc) from exc
         if result is None or (result.rows_read() == 0 and result.size() == 0):
@@ -220,7 +220,7 @@ class QueryStream:
             stream, self._stream = self._stream, None
             try:
                 self._conn.streaming_cancel_query(stream)
-            except RuntimeError as exc:
+            except ENGINE_ERRORS as exc:
                 logger.debug("cancelling a stream: {}", exc)
 
 
@@ -230,14 +230,14 @@ class InsertStream:
     def __init__(self, conn: Any, statement: str, fmt: str) -> None:
         try:
             self._inserter = conn.send_insert(statement, fmt)
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             raise from_engine(exc) from exc
 
     def append(self, chunk: bytes) -> None:
         if chunk:
             try:
                 self._inserter.append(chunk)
-            except RuntimeError as exc:
+            except ENGINE_ERRORS as exc:
                 self.cancel()
                 raise from_engine(exc) from exc
 
@@ -245,12 +245,12 @@ class InsertStream:
         """Commit; the written figures for ``X-ClickHouse-Summary``."""
         try:
             result = self._inserter.finish()
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             raise from_engine(exc) from exc
         return Summary(written_rows=result.rows_written, written_bytes=result.bytes_written)
 
     def cancel(self) -> None:
         try:
             self._inserter.cancel()
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             logger.debug("cancelling an insert: {}", exc)

@@ -79,11 +79,20 @@ def error(kind: tuple[int, str], message: str) -> EndpointError:
     return EndpointError(code, name, message.rstrip("."))
 
 
+# What chDB raises for a failed statement: a RuntimeError with ClickHouse's text, or, when that
+# text is not valid UTF-8 (an error quoting the bytes of a String value), the UnicodeDecodeError
+# the binding hit while decoding it, which still holds the text's bytes.
+ENGINE_ERRORS = (RuntimeError, UnicodeDecodeError)
+
+
 def from_engine(exc: BaseException) -> EndpointError:
     """The ClickHouse error in a chDB exception (text ``Code: N. DB::Exception: ...``)."""
     if isinstance(exc, EndpointError):
         return exc
-    text = str(exc)
+    if isinstance(exc, UnicodeDecodeError):  # bytes no client could decode: replaced, as text
+        text = bytes(exc.object).decode("utf-8", errors="replace")
+    else:
+        text = str(exc)
     start = text.find("Code: ")
     match = _ENGINE_ERROR.match(text[start:]) if start >= 0 else None
     if match is None:

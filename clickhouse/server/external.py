@@ -13,7 +13,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from clickhouse.server.engine import InsertStream
-from clickhouse.server.errors import BAD_ARGUMENTS, QUERY_IS_TOO_LARGE, error, from_engine
+from clickhouse.server.errors import (
+    BAD_ARGUMENTS,
+    ENGINE_ERRORS,
+    QUERY_IS_TOO_LARGE,
+    error,
+    from_engine,
+)
 from clickhouse.server.params import RequestParams, split_params
 from clickhouse.server.structure import parse_structure, parse_types
 
@@ -103,7 +109,7 @@ def load_external(conn: Any, tables: list[ExternalTable]) -> None:
         try:
             conn.query(f"DROP TEMPORARY TABLE IF EXISTS {name}")
             conn.query(f"CREATE TEMPORARY TABLE {name} ({table.columns}) ENGINE = Memory")
-        except RuntimeError as exc:
+        except ENGINE_ERRORS as exc:
             raise from_engine(exc) from exc
         inserter = InsertStream(conn, f"INSERT INTO {name}", table.fmt)
         inserter.append(table.data)

@@ -31,6 +31,20 @@ def test_unknown_table_is_404_with_code_header(clickhouse_endpoint: ClickHouseEn
     assert "(UNKNOWN_TABLE)" in response.text
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT throwIf(1, concat('bad ', unhex('EA')))",  # a message quoting invalid UTF-8
+        "SELECT throwIf(number = 3, concat('bad ', unhex('EA'))) FROM numbers(5)",
+    ],
+)
+def test_an_error_whose_text_is_not_utf8_keeps_its_code(writer: Client, sql: str) -> None:
+    with pytest.raises(DatabaseError) as raised:
+        writer.command(sql)
+    assert raised.value.code == 395  # FUNCTION_THROW_IF_VALUE_IS_NON_ZERO, not a bare 500
+    assert "bad \ufffd" in str(raised.value)
+
+
 def test_failure_in_the_middle_of_a_stream_raises(writer: Client) -> None:
     query = (
         "SELECT throwIf(number = 500000, 'boom') FROM numbers(1000000) "
