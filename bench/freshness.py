@@ -33,6 +33,7 @@ from typing import Any
 import clickhouse_connect
 import httpx
 import orjson
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.loadgen import percentile
 from core.settings import SharedSettings
@@ -41,6 +42,7 @@ POLL_S = 0.05
 WIDTH = 9  # digits of an event's index in its user id: ids sort as their indices
 SATURATION_BATCH = 100
 SATURATION_POSTERS = 8
+IN_FLIGHT_REQUESTS = 64
 WARM_UP_RATE, WARM_UP_S = 20, 3.0
 
 _SEEN = {
@@ -95,9 +97,12 @@ class Watcher(threading.Thread):
         self.prefix = prefix
         self.seen = {name: Seen() for name in _SEEN}
         self.done = threading.Event()
+        self.parts: dict[str, Any] = {}
+        self.polls: list[float] = []  # seconds each round of polls took (the resolution)
 
     def run(self) -> None:
         while not self.done.is_set():
+            began = time.perf_counter()
             for name, sql in _SEEN.items():
                 seen = self.seen[name]
                 params = {"p": self.prefix, "low": user_of(self.prefix, seen.low)}
@@ -106,6 +111,7 @@ class Watcher(threading.Thread):
                     seen.at.setdefault(user, now)
                 while user_of(self.prefix, seen.low) in seen.at:
                     seen.low += 1
+            self.polls.append(time.perf_counter() - began)
             self.done.wait(POLL_S)
 
     def count(self, name: str) -> int:
@@ -115,27 +121,47 @@ class Watcher(threading.Thread):
 async def post(
     url: str, key: str, prefix: str, rate: float | None, seconds: float, batch: int, posters: int
 ) -> dict[str, float]:
-    """Post ``batch``-event requests from ``posters`` tasks for ``seconds``, at ``rate`` events/s
-    in all (None: as fast as they are answered); each accepted user's send time."""
+    """Post ``batch``-event requests for ``seconds``; each accepted user's send time.
+
+    With a ``rate``, open loop: a request is sent every ``batch / rate`` seconds whatever the
+    answers of the earlier ones (at most ``IN_FLIGHT_REQUESTS`` unanswered), so a slow answer
+    never lowers the rate posted. Without one, ``posters`` tasks post as fast as they are
+    answered."""
     sent: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     counter = iter(range(10**WIDTH))
-    start = time.perf_counter()
 
-    async def poster(client: httpx.AsyncClient) -> None:
-        done = 0
-        while time.perf_counter() - start < seconds:
-            users = [user_of(prefix, next(counter)) for _ in range(batch)]
-            sent_at = time.perf_counter()
-            response = await client.post(url, content=orjson.dumps([llm_event(u) for u in users]))
-            if response.status_code == 202:
-                sent.update(dict.fromkeys(users, sent_at))
-            done += batch
-            if rate is not None:  # pacing to the rate, not synchronisation
-                await asyncio.sleep(max(0.0, start + done * posters / rate - time.perf_counter()))
+    async def one(client: httpx.AsyncClient) -> None:
+        users = [user_of(prefix, next(counter)) for _ in range(batch)]
+        sent_at = time.perf_counter()
+        response = await client.post(url, content=orjson.dumps([llm_event(u) for u in users]))
+        if response.status_code == 202:
+            sent.update(dict.fromkeys(users, sent_at))
 
-    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
-        await asyncio.gather(*(poster(client) for _ in range(posters)))
+    limits = httpx.Limits(max_connections=IN_FLIGHT_REQUESTS, max_keepalive_connections=64)
+    async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+        if rate is None:
+
+            async def poster() -> None:
+                while time.perf_counter() - start < seconds:
+                    await one(client)
+
+            await asyncio.gather(*(poster() for _ in range(posters)))
+            return sent
+        room = asyncio.Semaphore(IN_FLIGHT_REQUESTS)
+        tasks: list[asyncio.Task[None]] = []
+
+        async def bounded() -> None:
+            async with room:
+                await one(client)
+
+        interval = batch / rate
+        for tick in range(int(seconds / interval)):
+            # Pacing to the rate, not synchronisation: the next request's send time.
+            await asyncio.sleep(max(0.0, start + tick * interval - time.perf_counter()))
+            tasks.append(asyncio.create_task(bounded()))
+        await asyncio.gather(*tasks)
     return sent
 
 
@@ -148,11 +174,79 @@ class Target:
     ch_host: str
     ch_port: int
     database: str
+    worker: str | None = None  # the worker's web address, for its /metrics
+
+
+# Each part of an event's way, as the API and the worker measure it (histograms): (component,
+# metric, labels). Their change over a run gives each part's mean and p95 at that rate.
+PARTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "api_request": ("api", "http_response_time_seconds", {"route": "/v1/events"}),
+    "api_transaction": ("api", "kafka_produce_latency_seconds", {}),
+    "send_to_batch_newest": ("worker", "worker_batch_wait_seconds", {"message": "newest"}),
+    "send_to_batch_oldest": ("worker", "worker_batch_wait_seconds", {"message": "oldest"}),
+    "batch_facts_stored": ("worker", "worker_batch_write_seconds", {}),
+    "insert_events_store": ("worker", "sink_batch_latency_seconds", {"table": "events_store"}),
+    "insert_llm_calls": ("worker", "sink_batch_latency_seconds", {"table": "llm_calls"}),
+    "rollup_refresh": ("worker", "rollup_refresh_latency_seconds", {}),
+    "batch_events": ("worker", "worker_batch_events", {}),
+}
+
+Histogram = dict[str, float]  # "count", "sum", and each bucket's upper bound as text
+
+
+def scrape(urls: dict[str, str]) -> dict[str, Histogram]:
+    """Every part's histogram (summed over other labels) from the components' /metrics."""
+    texts: dict[str, str] = {}
+    for component, url in urls.items():
+        try:
+            texts[component] = httpx.get(f"{url}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            texts[component] = ""
+    out: dict[str, Histogram] = {}
+    for part, (component, metric, labels) in PARTS.items():
+        hist: Histogram = {}
+        for family in text_string_to_metric_families(texts[component]):
+            if family.name != metric:
+                continue
+            for sample in family.samples:
+                if any(sample.labels.get(k) != v for k, v in labels.items()):
+                    continue
+                if sample.name.endswith("_bucket"):
+                    slot = sample.labels["le"]
+                elif sample.name.endswith(("_count", "_sum")):
+                    slot = sample.name.rsplit("_", 1)[1]
+                else:
+                    continue
+                hist[slot] = hist.get(slot, 0.0) + sample.value
+        out[part] = hist
+    return out
+
+
+def parts(before: dict[str, Histogram], after: dict[str, Histogram]) -> dict[str, Any]:
+    """Each part's observations during a run: how many, the mean and the p95 (the upper
+    bound of the bucket holding it), in ms (events, for the batch size)."""
+    out: dict[str, Any] = {}
+    for part, hist in after.items():
+        delta = {k: v - before.get(part, {}).get(k, 0.0) for k, v in hist.items()}
+        count = delta.get("count", 0.0)
+        if count <= 0:
+            continue
+        scale = 1.0 if part == "batch_events" else 1000.0
+        bounds = sorted((float(k), v) for k, v in delta.items() if k not in ("count", "sum"))
+        p95 = next((bound for bound, below in bounds if below >= 0.95 * count), float("inf"))
+        out[part] = {
+            "n": int(count),
+            "mean": round(delta.get("sum", 0.0) / count * scale, 1),
+            "p95_at_most": p95 * scale if p95 != float("inf") else None,
+        }
+    return out
 
 
 def _watched(
     target: Target, rate: float | None, seconds: float, batch: int, posters: int
 ) -> tuple[dict[str, float], Watcher]:
+    urls = {"api": target.api} | ({"worker": target.worker} if target.worker else {})
+    before = scrape(urls)
     prefix = f"fresh-{uuid.uuid4().hex[:8]}-"
     watcher = Watcher(target.ch_host, target.ch_port, target.database, prefix)
     watcher.start()
@@ -163,6 +257,7 @@ def _watched(
         watcher.done.wait(0.1)
     watcher.done.set()
     watcher.join()
+    watcher.parts = parts(before, scrape(urls))
     return sent, watcher
 
 
@@ -178,16 +273,24 @@ def _lags(sent: dict[str, float], seen: Seen) -> dict[str, Any]:
 
 
 def steady(target: Target, rate: int, seconds: float) -> dict[str, Any]:
-    """Freshness of the raw row and of the rollup row at ``rate`` events/s."""
+    """Freshness of the raw row and of the rollup row at ``rate`` events/s, and each part's
+    share as the API and the worker measured it meanwhile."""
     batch = max(1, rate // 100)  # 20/s: one event per request; 10,000/s: batches of 100
-    posters = max(1, min(8, rate // 500))
-    sent, watcher = _watched(target, rate, seconds, batch, posters)
+    started = time.perf_counter()
+    sent, watcher = _watched(target, rate, seconds, batch, 1)
     return {
         "rate_events_per_s": rate,
         "events": len(sent),
+        "posted_events_per_s": round(len(sent) / seconds, 1),
         "events_per_request": batch,
         "raw_row": _lags(sent, watcher.seen["raw"]),
         "rollup_row": _lags(sent, watcher.seen["rollup"]),
+        "parts": watcher.parts,
+        "poll_ms": {
+            "mean": round(sum(watcher.polls) / max(1, len(watcher.polls)) * 1000, 1),
+            "max": round(max(watcher.polls, default=0.0) * 1000, 1),
+        },
+        "elapsed_s": round(time.perf_counter() - started, 1),
     }
 
 

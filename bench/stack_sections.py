@@ -87,6 +87,7 @@ def _run(
                 "127.0.0.1",
                 int(stack.shared.clickhouse_url.rsplit(":", 1)[1]),
                 stack.shared.clickhouse_database,
+                f"http://{stack.settings.api_host}:{stack.settings.worker_port}",
             )
             results["freshness"] = measure(target, cfg.freshness_rates, cfg.freshness_seconds)
     _stop_worker(stack)

@@ -98,6 +98,12 @@ BATCH_EVENTS = Histogram(
     registry=REGISTRY,
     buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000),
 )
+SETTLE_BATCHES = Histogram(
+    "worker_settle_batches",
+    "Stored batches whose rollup keys one refresh recomputed together",
+    registry=REGISTRY,
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+)
 DEAD_LETTERS = Counter(
     "dead_letters", "Messages sent to the dead-letter topic", ["reason"], registry=REGISTRY
 )

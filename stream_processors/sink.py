@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from clickhouse_connect.datatypes.base import ClickHouseType
 from clickhouse_connect.driver.asyncclient import AsyncClient
 from loguru import logger
 
@@ -53,12 +54,17 @@ class ClickHouseWriter:
     """A :class:`BatchWriter` over a clickhouse-connect async client: one columnar insert.
 
     The client is made on the first write, so a worker starts even while ClickHouse is down.
+    Each table's column types are asked of ClickHouse once (``DESCRIBE TABLE``) and kept:
+    clickhouse-connect would otherwise describe the table before every insert, a second round
+    trip per table and batch. They are forgotten whenever an insert fails, so a retry after a
+    schema change describes the table again.
     """
 
     def __init__(self, connect: Callable[[], Awaitable[AsyncClient]], database: str) -> None:
         self._connect = connect
         self._database = database
         self._client: AsyncClient | None = None
+        self._types: dict[tuple[str, tuple[str, ...]], Sequence[ClickHouseType]] = {}
 
     async def write(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         await self.write_columns(table, columns, [list(c) for c in zip(*rows, strict=True)])
@@ -68,13 +74,25 @@ class ClickHouseWriter:
     ) -> None:
         if self._client is None:
             self._client = await self._connect()
-        await self._client.insert(
-            table,
-            data,
-            column_names=list(columns),
-            database=self._database,
-            column_oriented=True,
-        )
+        key = (table, tuple(columns))
+        try:
+            types = self._types.get(key)
+            if types is None:
+                context = await self._client.create_insert_context(
+                    table, list(columns), self._database, column_oriented=True
+                )
+                types = self._types[key] = context.column_types
+            await self._client.insert(
+                table,
+                data,
+                column_names=list(columns),
+                database=self._database,
+                column_types=types,
+                column_oriented=True,
+            )
+        except BaseException:
+            self._types.pop(key, None)
+            raise
 
 
 class Backoff:

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from faust.types import Message
@@ -209,7 +209,10 @@ class BatchStore:
         self.on_stored(written.kept)
 
 
+# Batches whose facts are being inserted at once, and messages written and not yet settled
+# (as a multiple of the batch size) before the loop waits for the recompute to catch up.
 IN_FLIGHT = 2
+UNSETTLED_BATCHES = 4
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,78 @@ class DeferPolicy:
 
     after_days: int
     max_seconds: float
+
+
+class Settler:
+    """Recomputes the keys of stored batches and acknowledges them, in order, several batches
+    at a time.
+
+    The batch loop hands over each batch as its insert starts (:meth:`add`, once :meth:`room`
+    let it take the batch); :meth:`run` waits
+    for the oldest insert, takes it and every later batch whose insert has finished too, and
+    recomputes the union of their keys in one refresh, which therefore starts after every one
+    of those inserts finished (the rule of ``clickhouse.rollups``). Inserts go on meanwhile, so
+    a batch's facts are stored while the previous batches' keys are recomputed, and a slow
+    recompute makes the next one cover more batches, not the inserts wait.
+    """
+
+    def __init__(
+        self, store: BatchStore, deferral: RollupDeferral, idle: Callable[[], bool], limit: int
+    ) -> None:
+        self._store = store
+        self._deferral = deferral
+        self._idle = idle
+        self._limit = limit
+        self._pending: deque[tuple[asyncio.Future[Written], list[Message]]] = deque()
+        self._unsettled = 0
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def room(self) -> None:
+        """Wait while ``limit`` messages are written and not yet settled (backpressure on the
+        loop, and so on the inbox and the fetcher)."""
+        while self._unsettled >= self._limit:
+            self._room.clear()
+            await self._room.wait()
+
+    def add(self, write: asyncio.Future[Written], messages: list[Message]) -> None:
+        """Queue a batch whose insert is under way."""
+        self._pending.append((write, messages))
+        self._unsettled += len(messages)
+        self._arrived.set()
+
+    async def run(self) -> None:
+        """Forever: settle the oldest stored batches together, then acknowledge them."""
+        while True:
+            while not self._pending:
+                self._arrived.clear()
+                await self._arrived.wait()
+            await asyncio.shield(self._pending[0][0])  # an insert's error ends the loop
+            group = [self._pending.popleft()]
+            while self._pending and self._pending[0][0].done():
+                group.append(self._pending.popleft())
+            await self.settle(group)
+
+    async def settle(self, group: list[tuple[asyncio.Future[Written], list[Message]]]) -> None:
+        """One refresh of the group's live keys, its old days' keys deferred, then its acks (or
+        their hold behind the deferred keys), in order."""
+        written = [write.result() for write, _ in group]
+        touched = TouchedKeys()
+        for batch in written:
+            touched.merge(batch.touched)
+        now, later = self._deferral.split(touched)
+        await self._store.refresh_keys(now)
+        for batch in written:
+            self._store.on_stored(batch.kept)
+        messages = [message for _, batch_messages in group for message in batch_messages]
+        metrics.SETTLE_BATCHES.observe(len(group))
+        # Idle: nothing fetched waits, and no later batch is being stored.
+        idle = self._idle() and not self._pending
+        await self._deferral.settled(later, messages, idle=idle)
+        self._unsettled -= len(messages)
+        if self._unsettled < self._limit:
+            self._room.set()
 
 
 async def store_batches(
@@ -231,10 +306,12 @@ async def store_batches(
     settle it, and only then acknowledge every message of it (Faust commits acknowledged
     offsets).
 
-    Batches overlap: while up to ``IN_FLIGHT`` batches are being inserted and recomputed, the
-    next one is decoded and its rows built. Each batch's recompute starts only after its own
-    facts are stored and the previous batch's recompute has finished, so every key's newest
-    recompute still follows every insert that touched it, and batches are acknowledged in order.
+    Inserts and recomputes overlap: up to ``IN_FLIGHT`` batches are inserted at once, while
+    the :class:`Settler` recomputes the keys of the batches stored before them, every batch
+    stored since its last refresh in one. Each refresh starts only after the inserts of all
+    its batches finished and after the previous refresh, so every key's newest recompute still
+    follows every insert that touched it, and batches are acknowledged in order. At most
+    ``UNSETTLED_BATCHES`` × ``max_rows`` messages are written and not yet settled.
 
     With ``defer``, the keys of old days are recomputed together every few seconds instead
     (``rollup_deferral``), and the acknowledgements of their batches, and of every batch after
@@ -244,44 +321,40 @@ async def store_batches(
     deferral = RollupDeferral(
         store.refresh_keys, ack, policy.after_days, policy.max_seconds, hold_limit=4 * max_rows
     )
-    in_flight: deque[asyncio.Future[None]] = deque()
-    try:
+    settler = Settler(store, deferral, inbox.empty, limit=UNSETTLED_BATCHES * max_rows)
+    writes: set[asyncio.Future[Written]] = set()  # the inserts under way
+
+    async def take_and_write() -> None:
         while True:
+            await settler.room()
             messages = await inbox.take(max_rows)
             started = time.time()
             observe_batch(messages, started)
             prepared = store.prepare(decode_batch(messages))
-            previous = in_flight[-1] if in_flight else None
-            in_flight.append(
-                asyncio.ensure_future(
-                    _store(store, prepared, previous, messages, deferral, inbox.empty, started)
-                )
-            )
-            while len(in_flight) > IN_FLIGHT or (in_flight and in_flight[0].done()):
-                await in_flight.popleft()
+            write = asyncio.ensure_future(_write(store, prepared, started))
+            writes.add(write)
+            settler.add(write, messages)
+            writes.difference_update([w for w in writes if w.done()])
+            if len(writes) >= IN_FLIGHT:
+                await asyncio.wait(writes, return_when=asyncio.FIRST_COMPLETED)
+
+    loops = [asyncio.ensure_future(take_and_write()), asyncio.ensure_future(settler.run())]
+    try:
+        done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+        for finished in done:
+            finished.result()  # an error of either loop (both run forever otherwise)
     finally:
-        for pending in in_flight:
-            pending.cancel()
+        for loop in loops:
+            loop.cancel()
+        for write in writes:
+            write.cancel()
 
 
-async def _store(
-    store: BatchStore,
-    prepared: Prepared,
-    previous: asyncio.Future[None] | None,
-    messages: list[Message],
-    deferral: RollupDeferral,
-    idle: Callable[[], bool],
-    started: float,
-) -> None:
-    """Write one prepared batch, wait for the previous batch to settle, settle (its old days'
-    keys deferred), then ack, or hold the acks behind the deferred keys."""
+async def _write(store: BatchStore, prepared: Prepared, started: float) -> Written:
+    """Store one prepared batch's facts."""
     written = await store.write(prepared)
     metrics.BATCH_WRITE.observe(time.time() - started)
-    if previous is not None:
-        await asyncio.shield(previous)
-    now, later = deferral.split(written.touched)
-    await store.settle(replace(written, touched=now))
-    await deferral.settled(later, messages, idle=idle())
+    return written
 
 
 def observe_batch(messages: list[Message], started: float) -> None:
