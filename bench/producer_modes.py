@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -20,6 +21,9 @@ from bench.kafka_perf import api_records
 from bench.stats import quantile, ratio
 from core.kafka_admin import ensure_topics
 from ingest_api.partitions import KeyPartitioner, Message, send_batches
+from ingest_api.record_batches import FastLz4Batch
+
+BATCH_BYTES = 256 * 1024  # the API's PULSE_API_KAFKA_MAX_BATCH_BYTES
 
 GROUPS = (32, 1000)
 
@@ -31,7 +35,7 @@ def _producer(bootstrap: str, transactional: bool) -> AIOKafkaProducer:
         enable_idempotence=True,
         transactional_id=f"bench-modes-{uuid.uuid4().hex}" if transactional else None,
         compression_type="lz4",
-        max_batch_size=256 * 1024,
+        max_batch_size=BATCH_BYTES,
         retry_backoff_ms=10,  # as the API's producer
     )
 
@@ -41,6 +45,7 @@ async def _groups(
 ) -> dict[str, float]:
     producer = _producer(bootstrap, transactional)
     partitioner = KeyPartitioner()
+    new_batch = partial(FastLz4Batch, BATCH_BYTES, is_transactional=transactional)  # as the API
     await producer.start()
     try:
         await producer.client._wait_on_metadata(topic)
@@ -52,7 +57,7 @@ async def _groups(
                 await producer.begin_transaction()
             futures = []
             for partition, part in partitioner.split(producer, topic, messages).items():
-                futures += await send_batches(producer, topic, partition, part)
+                futures += await send_batches(producer, topic, partition, part, new_batch)
             await asyncio.gather(*futures)
             if transactional:
                 await producer.commit_transaction()

@@ -31,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -42,6 +43,7 @@ from ingest_api.exceptions import KafkaUnavailable
 from ingest_api.metrics import ApiMetrics
 from ingest_api.partitions import KeyPartitioner, send_batches
 from ingest_api.partitions import Message as Message  # re-exported: callers build them from here
+from ingest_api.record_batches import FastLz4Batch
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
 
@@ -95,6 +97,10 @@ class GroupCommitPublisher:
         self._writing: dict[asyncio.Task[None], list[_Pending]] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._partitioner = KeyPartitioner()
+        # Record batches lz4-compressed in fast mode, as Kafka's own producer does by default.
+        self._new_batch = partial(
+            FastLz4Batch, settings.kafka_max_batch_bytes, is_transactional=self._transactional
+        )
 
     @property
     def timeout(self) -> float:
@@ -313,7 +319,7 @@ class GroupCommitPublisher:
             await producer.begin_transaction()
         futures = []
         for partition, part in by_partition.items():
-            futures += await send_batches(producer, topic, partition, part)
+            futures += await send_batches(producer, topic, partition, part, self._new_batch)
         await asyncio.gather(*futures)
         return producer
 
