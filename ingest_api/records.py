@@ -36,16 +36,19 @@ def event_messages(
     headers = [("request_id", request_id.encode())] if request_id else []
     received = received_at.astimezone(UTC)
     dumps, option = orjson.dumps, orjson.OPT_UTC_Z
+    # orjson writes a zero offset as "Z" already: only other offsets need converting to UTC
+    # (astimezone is ~1 us an event, a third of the encoding, and times are mostly UTC).
+    convert = any(e.timestamp.utcoffset() for e in events)
     return [
         Message(
-            key=e.user_id.encode(),
-            value=dumps(
+            e.user_id.encode(),
+            dumps(
                 {
                     "v": SCHEMA_VERSION,
                     "event_id": event_id,
                     "event": e.event,
                     "user_id": e.user_id,
-                    "timestamp": e.timestamp.astimezone(UTC),
+                    "timestamp": e.timestamp.astimezone(UTC) if convert else e.timestamp,
                     "received_at": received,
                     "source": e.source,
                     "session_id": e.session_id,
@@ -54,7 +57,7 @@ def event_messages(
                 },
                 option=option,
             ),
-            headers=headers,
+            headers,
         )
         for e, event_id in zip(events, ids, strict=True)
     ]
