@@ -6,6 +6,7 @@ any other well-formed name is a custom event whose metadata is free-form.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
@@ -55,9 +56,17 @@ def _in_utc(value: datetime) -> datetime:
         raise ValueError(f"is out of range in UTC: {TIMESTAMP_RANGE}") from None
 
 
+# RFC 3339's full-date and separator: what every accepted timestamp starts with. Pydantic would
+# also read a string of digits ("1700000000", "0.") as Unix seconds.
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
 def _rfc3339_text(value: Any) -> Any:
-    """A JSON timestamp is RFC 3339 text; a number (Unix seconds?) is refused, not guessed at."""
-    if isinstance(value, int | float):
+    """A JSON timestamp is RFC 3339 text; a number (Unix seconds?), as a number or as a string
+    of digits, is refused, not guessed at."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _RFC3339_START.match(value) is None
+    ):
         raise ValueError("must be RFC 3339 text with an offset, e.g. 2026-11-20T14:03:07.120Z")
     return value
 

@@ -92,3 +92,16 @@ def test_a_record_more_than_24_h_after_its_receipt_is_invalid() -> None:
 def test_a_number_as_timestamp_is_refused_not_read_as_unix_seconds() -> None:
     with pytest.raises(ValidationError, match="RFC 3339 text"):
         Event.model_validate({"event": "a.b", "user_id": "u", "timestamp": 1_700_000_000})
+
+
+@pytest.mark.parametrize("text", ["1700000000", "0.", "1700000000.5", "20261120T140307Z"])
+def test_digits_as_timestamp_text_are_refused_not_read_as_unix_seconds(text: str) -> None:
+    with pytest.raises(ValidationError, match="RFC 3339 text"):
+        Event.model_validate({"event": "a.b", "user_id": "u", "timestamp": text})
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-20T14:03:07Z", "2026-11-20t14:03:07Z", "2026-11-20 14:03:07+01:00"]
+)
+def test_rfc3339_separators_are_accepted(text: str) -> None:
+    assert Event.model_validate({"event": "a.b", "user_id": "u", "timestamp": text}).timestamp
