@@ -7,6 +7,7 @@ it refuses the server would have refused, with the same field named.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -52,8 +53,15 @@ def _in_utc(value: datetime) -> datetime:
         raise ValueError(f"is out of range in UTC: {TIMESTAMP_RANGE}") from None
 
 
+# As the server: RFC 3339's full-date and separator start every accepted timestamp, so a string
+# of digits is refused, not read as Unix seconds.
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
 def _rfc3339_text(value: Any) -> Any:
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _RFC3339_START.match(value) is None
+    ):
         raise ValueError("must be RFC 3339 text with an offset, e.g. 2026-11-20T14:03:07.120Z")
     return value
 
