@@ -21,11 +21,12 @@ from loguru import logger
 
 from clickhouse.rollups import TouchedKeys, refresh_statements
 from stream_processors import metrics
+from stream_processors.partitions import year_month
 from stream_processors.sink import DEFAULT_MAX_PARTITIONS, Backoff
 
 
-def _month(key: tuple[date, *tuple[str, ...]]) -> tuple[int, int]:
-    return key[0].year, key[0].month
+def _month(key: tuple[date, *tuple[str, ...]]) -> int:
+    return year_month(key[0])
 
 
 def within_partition_limit(touched: TouchedKeys, max_months: int) -> list[TouchedKeys]:
