@@ -42,7 +42,7 @@ test: install system-deps  ## the whole test suite against a real Kafka broker a
 	$(BIN)/pytest
 
 test-unit: install  ## the unit tier alone (no Kafka, no ClickHouse), well under a minute
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q -n auto
 
 bench: install  ## benchmarks; writes bench/results/latest.json
 	$(BIN)/python -m bench
