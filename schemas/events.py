@@ -7,6 +7,7 @@ any other well-formed name is a custom event whose metadata is free-form.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
@@ -35,12 +36,27 @@ SCHEMA_VERSION: Final = 1
 
 NonNegativeFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
+# A call's token counts are summed per (day, user, model) and per (day, model) in UInt64 columns;
+# at most 10^12 a call, a key's sum stays exact for 1.8e7 calls of the maximum. An unbounded
+# count would let two events wrap the sum.
+MAX_TOKENS: Final = 10**12
+TokenCount = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 
 
+# Refused in a user id: control characters, line and paragraph separators, lone surrogates and
+# format characters (bidi overrides, zero-width space, BOM), except the two joiners that real
+# text needs: ZWNJ in Persian and Indic names, ZWJ in emoji sequences (woman, ZWJ, mortarboard).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _printable(value: str) -> str:
-    if not value.isprintable():
-        raise ValueError("must contain printable characters only")
+    if value.isprintable():  # nearly every id; the slower check only for the rest
+        return value
+    for char in value:
+        if char not in _JOINERS and unicodedata.category(char) in _REFUSED_CATEGORIES:
+            raise ValueError("must contain printable characters only")
     return value
 
 
@@ -133,8 +149,8 @@ class ChatMetadata(_Metadata):
 
 class LlmCallMetadata(_Metadata):
     model: Identifier
-    prompt_tokens: NonNegativeInt
-    completion_tokens: NonNegativeInt
+    prompt_tokens: TokenCount
+    completion_tokens: TokenCount
     cost_usd: NonNegativeFloat
     provider: StrictStr | None = None
     latency_ms: NonNegativeFloat | None = None

@@ -5,7 +5,12 @@ export const EVENT_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 export const MAX_EVENT_BYTES = 32 * 1024;
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 const OFFSET = /(Z|[+-]\d{2}:\d{2})$/i;
-const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
+// Control characters, format characters (bidi overrides, zero-width space, BOM) but for the two
+// joiners real text needs (ZWNJ in Persian and Indic names, ZWJ in emoji sequences), separators
+// of lines and paragraphs and lone surrogates are refused, as the server refuses them.
+const PRINTABLE = /^(?:[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]|[\u200C\u200D])+$/u;
+// Token counts are summed in UInt64 columns: at most 10^12 a call keeps every sum exact.
+export const MAX_TOKENS = 1e12;
 
 /** Thrown by track() and the helpers: `field` names what to change. */
 export class PulseValidationError extends Error {
@@ -18,6 +23,7 @@ export class PulseValidationError extends Error {
 
 const str = (max = 256) => ({ type: "string", max });
 const int0 = { type: "integer", min: 0 };
+const tokens = { type: "integer", min: 0, max: MAX_TOKENS };
 const num0 = { type: "number", min: 0 };
 const assignment = { required: { assignment_id: str(), subject: str() }, optional: { course_id: str(Infinity) } };
 
@@ -37,7 +43,7 @@ export const KNOWN_EVENTS = {
     optional: { role: { type: "enum", values: ["user", "assistant"] }, chars: int0 },
   },
   "llm.call": {
-    required: { model: str(), prompt_tokens: int0, completion_tokens: int0, cost_usd: num0 },
+    required: { model: str(), prompt_tokens: tokens, completion_tokens: tokens, cost_usd: num0 },
     optional: { provider: str(Infinity), latency_ms: num0, feature: str(Infinity) },
   },
 };
@@ -95,7 +101,8 @@ export function validateEvent(event, now = Date.now()) {
     throw new PulseValidationError("event", "lower-case dotted name like assignment.viewed");
   }
   const user = event.user_id;
-  if (typeof user !== "string" || user.length < 1 || user.length > 128 || !PRINTABLE.test(user)) {
+  // Counted in code points, as the server counts: an emoji is one character, not two.
+  if (typeof user !== "string" || !PRINTABLE.test(user) || [...user].length > 128) {
     throw new PulseValidationError("user_id", "1 to 128 printable characters");
   }
   checkTimestamp(event.timestamp, now);

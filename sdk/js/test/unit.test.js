@@ -6,6 +6,7 @@ import { gunzipSync } from "node:zlib";
 
 import { PulseClient, PulseValidationError } from "../src/index.js";
 import { EventQueue } from "../src/queue.js";
+import { validateEvent } from "../src/validate.js";
 import { backoffMs, retryAfterMs } from "../src/transport.js";
 import { accept, fakeApi } from "../testkit/fake-server.js";
 
@@ -29,7 +30,23 @@ test("a bad event fails where it is made, with the field named", () => {
   assert.throws(() => client.track("a.b", "u", {}, { timestamp: Date.now() + 25 * 3600e3 }), /future/);
   assert.throws(() => client.llmCall("u", { model: "m", prompt_tokens: 1.5, completion_tokens: 0, cost_usd: 0 }), /prompt_tokens: must be an integer/);
   assert.throws(() => client.track("a.b", "u", { blob: "x".repeat(33 * 1024) }), /32 KB/);
+  assert.throws(() => client.llmCall("u", { model: "m", prompt_tokens: 1e12 + 1, completion_tokens: 0, cost_usd: 0 }), /prompt_tokens: must be <= 1000000000000/);
+  for (const invisible of ["\u202E", "\u200B", "\uFEFF", "\u2028", "\u0000"]) {
+    assert.throws(() => client.track("a.b", `a${invisible}b`), (e) => e.field === "user_id");
+  }
   assert.equal(client.stats.tracked, 0);
+});
+
+test("user ids of real text with joiners and spaces are accepted", () => {
+  const at = new Date().toISOString();
+  for (const user of ["\u{1F469}\u200D\u{1F393}", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "Ana\u00A0Mar\u00EDa"]) {
+    assert.doesNotThrow(() => validateEvent({ event: "a.b", user_id: user, timestamp: at, metadata: {} }));
+  }
+  const emoji = "\u{1F393}".repeat(128); // 128 characters, 256 UTF-16 code units
+  assert.doesNotThrow(() => validateEvent({ event: "a.b", user_id: emoji, timestamp: at, metadata: {} }));
+  assert.throws(() => validateEvent({ event: "a.b", user_id: emoji + "x", timestamp: at, metadata: {} }), /user_id/);
+  const call = { model: "m", prompt_tokens: 1e12, completion_tokens: 0, cost_usd: 0 };
+  assert.doesNotThrow(() => validateEvent({ event: "llm.call", user_id: "u", timestamp: at, metadata: call }));
 });
 
 test("a full queue drops by its policy and counts every drop", () => {

@@ -137,7 +137,12 @@ def test_invalid_event_ids_are_always_rejected_naming_event_id(
 bad_user_ids = (
     st.just("")
     | st.text(min_size=129, max_size=200)
-    | st.text(min_size=1, max_size=20).filter(lambda s: not s.isprintable())
+    # A refused character (control, format other than the joiners, separator) among others.
+    | st.tuples(
+        st.text(max_size=10),
+        st.characters(categories=["Cc", "Cf", "Zl", "Zp"], exclude_characters="\u200c\u200d"),
+        st.text(max_size=10),
+    ).map("".join)
     | st.integers()
     | st.none()
 )

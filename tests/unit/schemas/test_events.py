@@ -91,6 +91,35 @@ def test_user_id_must_be_printable_and_at_most_128_chars() -> None:
     assert "user_id" in error_of({"event": "a.b", "user_id": "x" * 129, "timestamp": NOW})
 
 
+@pytest.mark.parametrize(
+    "user_id",
+    [
+        "\U0001f469\u200d\U0001f393",  # woman student: two emoji and a zero-width joiner
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian, with a non-joiner
+        "Ana\u00a0Mar\u00eda",  # a no-break space
+    ],
+)
+def test_user_ids_of_real_text_with_joiners_and_spaces_are_accepted(user_id: str) -> None:
+    event = Event.model_validate({"event": "a.b", "user_id": user_id, "timestamp": NOW})
+    assert event.user_id == user_id
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\ufeff", "\u2028", "\x00", "\x1b"])
+def test_user_ids_with_invisible_or_control_characters_are_rejected(char: str) -> None:
+    payload = {"event": "a.b", "user_id": f"a{char}b", "timestamp": NOW}
+    assert "user_id: must contain printable characters only" in error_of(payload)
+
+
+def test_token_counts_are_bounded_so_that_their_sums_stay_exact() -> None:
+    def llm(tokens: int) -> dict:
+        metadata = {"model": "m", "prompt_tokens": tokens, "completion_tokens": 0, "cost_usd": 0}
+        return {"event": "llm.call", "user_id": "u", "timestamp": NOW, "metadata": metadata}
+
+    assert Event.model_validate(llm(10**12)).metadata["prompt_tokens"] == 10**12
+    assert "metadata.prompt_tokens" in error_of(llm(10**12 + 1))
+    assert "metadata.prompt_tokens" in error_of(llm(2**64 - 1))
+
+
 def test_submitted_score_is_bounded() -> None:
     msg = error_of(
         {
