@@ -7,10 +7,12 @@ from typing import Any
 from unittest.mock import patch
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest_api.batch_verdicts import Outcome, assess
+from ingest_api.body import parse_events
 from ingest_api.records import to_messages
 from ingest_api.verdicts import judge
 from tests.unit.ingest_api.test_event_properties import valid_events
@@ -101,3 +103,29 @@ def test_pseudonymised_ids_match_the_per_item_path() -> None:
     verdicts = judge(items, NOW, None, mask)
     assert fast.messages == to_messages(verdicts.records)
     assert [m.key for m in fast.messages] == [b"p-a", b"p-b"]
+
+
+@pytest.mark.parametrize("number", [2**64, 2**65 + 1, -(2**63) - 1, 10**30])
+def test_an_integer_beyond_64_bits_rejects_its_event_alone_never_stored_rounded(
+    number: int,
+) -> None:
+    custom = {"event": "custom.num", "user_id": "u", "timestamp": "2026-11-20T14:03:07Z"}
+    body = b"[%s, %s]" % (
+        orjson.dumps(viewed("a")),
+        orjson.dumps(custom)[:-1] + b',"metadata":{"x":%d}}' % number,
+    )
+    outcome = assess(body, parse_events(body, 1000), NOW, None)
+    answer = orjson.loads(outcome.answer)
+    assert (answer["accepted"], answer["rejected"]) == (1, 1)
+    assert "integers within 64 bits" in answer["results"][1]["error"]
+    assert [orjson.loads(m.value)["user_id"] for m in outcome.messages] == ["a"]
+
+
+def test_integers_within_64_bits_and_long_digit_strings_are_kept_exactly() -> None:
+    item = viewed("a", metadata={"assignment_id": "12345678901234567890123", "subject": "m"})
+    custom = {"event": "custom.num", "user_id": "u", "timestamp": "2026-11-20T14:03:07Z"}
+    body = orjson.dumps([item, custom | {"metadata": {"big": 2**64 - 1, "low": -(2**63)}}])
+    outcome = assess(body, parse_events(body, 1000), NOW, None)
+    values = [orjson.loads(m.value)["metadata"] for m in outcome.messages]
+    assert values[0]["assignment_id"] == "12345678901234567890123"
+    assert values[1] == {"big": 2**64 - 1, "low": -(2**63)}
