@@ -9,7 +9,6 @@ which says what is wrong with each. Both give the same records, ids and answer f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,14 +23,10 @@ from ingest_api.partitions import Message
 from ingest_api.records import event_messages, to_messages
 from ingest_api.verdicts import RejectReason, judge
 from schemas import MAX_EVENT_BYTES, Event
+from schemas.records import LONG_NUMBER
 
 _ONE = TypeAdapter(Event)
 _MANY = TypeAdapter(list[Event])
-# A number that may lie beyond 64 bits: orjson reads such an integer as a float, silently, so a
-# body holding one is read again exactly (pydantic-core keeps Python ints), and the event whose
-# integer cannot be stored is refused by itself (``integers within 64 bits``) instead of being
-# stored rounded. Digits inside strings match too; reading those again changes nothing.
-_LONG_NUMBER = re.compile(rb"\d{20}|-\d{19}")
 
 
 @dataclass
@@ -73,7 +68,9 @@ def assess(
     pseudonymise: Callable[[str], str] | None = None,
 ) -> Outcome:
     """The outcome of a request whose ``body`` parsed to ``items`` (see the module doc)."""
-    if _LONG_NUMBER.search(body):
+    # An integer beyond 64 bits would be a float in ``items`` (orjson), stored rounded: read the
+    # body again exactly, and the event holding one is refused by itself (its size check).
+    if LONG_NUMBER.search(body):
         exact = pydantic_core.from_json(body, allow_inf_nan=False)
         items = exact if isinstance(exact, list) else [exact]
     events = _validate_all(body, items, received_at)

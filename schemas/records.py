@@ -6,7 +6,10 @@ with it, so a letter is replayed exactly when the worker would now take it.
 
 from __future__ import annotations
 
+import re
+
 import orjson
+import pydantic_core
 from pydantic import ValidationError
 
 from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord, describe_errors
@@ -21,6 +24,23 @@ class InvalidRecord(ValueError):
         self.reason = reason
 
 
+# Text that may hold an integer beyond 64 bits, which orjson reads as a float, silently: such a
+# value is read again exactly (pydantic-core keeps Python ints) before it is accepted. Digits
+# inside strings match too; reading those again changes nothing.
+LONG_NUMBER = re.compile(rb"\d{20}|-\d{19}")
+
+
+def holds_integer_beyond_64_bits(value: bytes) -> bool:
+    """Whether the JSON ``value`` holds an integer that no 64-bit column or orjson can keep."""
+    if not LONG_NUMBER.search(value):
+        return False
+    try:
+        orjson.dumps(pydantic_core.from_json(value, allow_inf_nan=False))
+    except (orjson.JSONEncodeError, ValueError):
+        return True
+    return False
+
+
 def parse_record(value: bytes) -> EventRecord:
     """The record in ``value``: a JSON object of schema version 1 that validates as an
     :class:`EventRecord`, with strict metadata for known event names; else :class:`InvalidRecord`.
@@ -31,6 +51,10 @@ def parse_record(value: bytes) -> EventRecord:
         raise InvalidRecord("not_json", f"value is not JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise InvalidRecord("invalid_record", "value is not a JSON object")
+    if holds_integer_beyond_64_bits(value):
+        raise InvalidRecord(
+            "invalid_record", "value holds an integer beyond 64 bits, which cannot be stored"
+        )
     version = doc.get("v", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise InvalidRecord(

@@ -16,7 +16,7 @@ from faust.types import Message
 from pydantic import TypeAdapter, ValidationError
 
 from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord
-from schemas.records import InvalidRecord, parse_record
+from schemas.records import LONG_NUMBER, InvalidRecord, parse_record
 
 CODEC_NAME = "pulse_event"
 
@@ -60,6 +60,8 @@ def decode_values(values: Sequence[bytes | None]) -> list[EventRecord | Undecoda
     try:
         docs = []
         for raw in values:
+            if raw and LONG_NUMBER.search(raw):  # perhaps an integer orjson would round
+                raise _Unusual
             doc = orjson.loads(raw or b"")
             if not isinstance(doc, dict) or doc.get("v", SCHEMA_VERSION) != SCHEMA_VERSION:
                 raise _Unusual

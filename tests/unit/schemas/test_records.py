@@ -33,9 +33,23 @@ def test_a_valid_record_parses() -> None:
         (record(v=2), "schema_version", "version 2"),
         (b'{"v": 1, "event": "user.login"}', "invalid_record", "event_id"),
         (record(event="llm.call", metadata={"model": "m"}), "invalid_record", "prompt_tokens"),
+        (
+            record(event="custom.num", metadata={"x": 1}).replace(b'"x":1', b'"x":%d' % 2**65),
+            "invalid_record",
+            "beyond 64 bits",
+        ),
     ],
 )
 def test_an_unacceptable_value_says_why(value: bytes, reason: str, says: str) -> None:
     with pytest.raises(InvalidRecord, match=says) as refused:
         parse_record(value)
     assert refused.value.reason == reason
+
+
+def test_integers_within_64_bits_and_long_digit_strings_parse_exactly() -> None:
+    value = record(user_id="12345678901234567890123", metadata={"a": 2**64 - 1, "b": -(2**63)})
+    parsed = parse_record(value)
+    assert (parsed.user_id, parsed.metadata) == (
+        "12345678901234567890123",
+        {"a": 2**64 - 1, "b": -(2**63)},
+    )

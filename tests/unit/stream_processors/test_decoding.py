@@ -4,7 +4,7 @@ from uuid import uuid4
 import orjson
 
 from schemas.events import EventRecord
-from stream_processors.decoding import Undecodable, decode_record
+from stream_processors.decoding import Undecodable, decode_record, decode_values
 
 
 def good(**overrides: object) -> dict:
@@ -56,3 +56,13 @@ def test_known_event_with_bad_metadata_is_an_invalid_record() -> None:
     result = decode_record(orjson.dumps(good(event="llm.call", metadata={"model": "m"})))
     assert isinstance(result, Undecodable) and result.reason == "invalid_record"
     assert "prompt_tokens" in result.error
+
+
+def test_an_integer_beyond_64_bits_sets_its_record_aside_never_rounded() -> None:
+    big = orjson.dumps(good(event="custom.num", metadata={"x": 1})).replace(
+        b'"x":1', b'"x":%d' % 2**65
+    )
+    first, middle, last = decode_values([orjson.dumps(good()), big, orjson.dumps(good())])
+    assert isinstance(first, EventRecord) and isinstance(last, EventRecord)
+    assert isinstance(middle, Undecodable) and middle.reason == "invalid_record"
+    assert "beyond 64 bits" in middle.error
