@@ -88,6 +88,10 @@ class KeyRing:
 
     def __init__(self, entries: list[_Entry]) -> None:
         self._entries = tuple(entries)
+        # Each key's principal, made once rather than for every request it makes.
+        self._principals = {
+            e.digest: Principal(key_id=e.digest.hex()[:12], role=e.role) for e in entries
+        }
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -109,7 +113,7 @@ class KeyRing:
                 found = entry
         if found is None:
             raise NotAuthenticated("this API key is not valid: check PULSE_API_KEYS")
-        return Principal(key_id=found.digest.hex()[:12], role=found.role)
+        return self._principals[found.digest]
 
 
 class TokenVerifier(Protocol):

@@ -58,7 +58,7 @@ class ApiSettings(SharedSettings):
     # Groups written at once: transactional, one producer (transactional id) per group in flight.
     groups_in_flight: int = Field(4, alias="PULSE_API_GROUPS_IN_FLIGHT", ge=1, le=64)
     produce_timeout_s: float = Field(10.0, alias="PULSE_API_PRODUCE_TIMEOUT_S", gt=0)
-    group_linger_ms: float = Field(2.0, alias="PULSE_API_GROUP_LINGER_MS", ge=0)
+    group_linger_ms: float = Field(0.0, alias="PULSE_API_GROUP_LINGER_MS", ge=0)
     group_max_events: int = Field(5000, alias="PULSE_API_GROUP_MAX_EVENTS", ge=1)
     max_pending_events: int = Field(50_000, alias="PULSE_API_MAX_PENDING_EVENTS", ge=1)
     kafka_linger_ms: int = Field(0, alias="PULSE_API_KAFKA_LINGER_MS", ge=0)

@@ -46,7 +46,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
     install_cors(app, state.settings.cors_origins)
     install_handlers(app)
-    app.include_router(events.events_router(state.settings))
+    events.install(app, state.settings)
     for router in (health.router, metrics.router, reports.router, users.router):
         app.include_router(router)
     return app

@@ -12,6 +12,8 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from schemas import KNOWN_EVENTS
+
 SERVICE = "ingest_api"
 HTTP_BUCKETS = (
     0.0005,
@@ -32,6 +34,8 @@ HTTP_BUCKETS = (
 )
 # Any string can arrive as an HTTP method; the label keeps the standard ones, others are "other".
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Custom event names are free-form: past this many names seen, no more children are cached.
+MAX_EVENT_CHILDREN = 256
 KAFKA_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -82,6 +86,8 @@ class ApiMetrics:
         # The labelled children of the HTTP metrics by (method label, route, status): looked up
         # once, not on every request. Bounded like the labels: methods, route templates, codes.
         self._http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        # The accepted-events counter's children by event name (known names, else custom).
+        self._accepted_children: dict[str, Any] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration (unknown methods as ``other``)."""
@@ -96,7 +102,23 @@ class ApiMetrics:
         children[0].inc()
         children[1].observe(seconds)
 
+    def count_accepted(self, name: str, n: int) -> None:
+        """Count ``n`` accepted events named ``name`` (unknown names as ``custom``)."""
+        child = self._accepted_children.get(name)
+        if child is None:
+            if len(self._accepted_children) >= MAX_EVENT_CHILDREN:  # bounded by names seen
+                self.events_accepted.labels(accepted_label(name)).inc(n)
+                return
+            child = self.events_accepted.labels(accepted_label(name))
+            self._accepted_children[name] = child
+        child.inc(n)
+
 
 def method_label(method: str) -> str:
     """The ``method`` label: a standard HTTP method, else ``other`` (labels stay bounded)."""
     return method if method in KNOWN_METHODS else "other"
+
+
+def accepted_label(name: str) -> str:
+    """The ``event`` label of the accepted-events counter: known names, else ``custom``."""
+    return name if name in KNOWN_EVENTS else "custom"

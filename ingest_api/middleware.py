@@ -9,7 +9,7 @@ template FastAPI matched (``scope["route"]``) once the app has run.
 from __future__ import annotations
 
 import time
-from uuid import uuid4
+from random import getrandbits
 
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,11 +26,26 @@ _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 _QUIET_ANSWERS = frozenset({("/v1/events", 202)})
 
 
+# A UUID4's version and variant bits: a new request id reads as uuid4().hex does.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_request_id() -> str:
+    """A random UUID4 as 32 hex digits, as ``uuid4().hex`` gives.
+
+    From the process's Mersenne Twister (seeded from the OS, reseeded in a forked child)
+    rather than ``os.urandom``: a request id must be unique, not secret, and a system call per
+    request was measurable on single-event posts.
+    """
+    return f"{getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+
+
 def incoming_request_id(value: str | None) -> str:
     """The caller's request id if it is sane (printable, at most 128 chars), else a new one."""
     if value and len(value) <= 128 and value.isprintable() and value.isascii():
         return value
-    return uuid4().hex
+    return new_request_id()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -30,7 +30,9 @@ class RateLimiter:
     def check(self, key_id: str) -> None:
         """Take one token from ``key_id``'s bucket, or raise with the seconds until one is back."""
         now = self._clock()
-        bucket = self._buckets.setdefault(key_id, _Bucket(self._burst, now))
+        bucket = self._buckets.get(key_id)
+        if bucket is None:
+            bucket = self._buckets[key_id] = _Bucket(self._burst, now)
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
         bucket.updated = now
         if bucket.tokens >= 1.0:

@@ -12,7 +12,8 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from ingest_api.event_ids import canonical_json, event_id_of
-from schemas import KNOWN_EVENTS, MAX_EVENT_BYTES, Event, EventRecord, describe_errors
+from ingest_api.metrics import accepted_label
+from schemas import MAX_EVENT_BYTES, Event, EventRecord, describe_errors
 
 RejectReason = Literal["validation", "too_large", "not_an_object", "duplicate_conflict"]
 
@@ -119,4 +120,4 @@ def judge(
 
 def event_label(name: str) -> str:
     """The ``event`` label of the accepted-events counter: known names, else ``custom``."""
-    return name if name in KNOWN_EVENTS else "custom"
+    return accepted_label(name)
