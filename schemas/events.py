@@ -157,6 +157,17 @@ class LlmCallMetadata(_Metadata):
     feature: StrictStr | None = None
 
 
+class LlmCallRecordMetadata(LlmCallMetadata):
+    """``llm.call`` metadata as a record on Kafka may carry it: any count of at least 0.
+
+    Records written before the 10^12 bound (the API accepted any 64-bit count) must still decode
+    in the worker and in ``pulse replay``: an accepted event is never set aside by a later rule.
+    """
+
+    prompt_tokens: NonNegativeInt
+    completion_tokens: NonNegativeInt
+
+
 KNOWN_EVENTS: dict[str, type[_Metadata]] = {
     "user.login": LoginMetadata,
     "user.logout": LoginMetadata,
@@ -167,6 +178,9 @@ KNOWN_EVENTS: dict[str, type[_Metadata]] = {
     "chat.message": ChatMetadata,
     "llm.call": LlmCallMetadata,
 }
+# The rules a record already accepted is decoded by (worker, replay): the API's, or looser where
+# a rule was tightened after events were accepted under the older one.
+RECORD_METADATA: dict[str, type[_Metadata]] = KNOWN_EVENTS | {"llm.call": LlmCallRecordMetadata}
 
 
 def describe_errors(exc: ValidationError, prefix: str = "") -> str:

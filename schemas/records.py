@@ -12,7 +12,7 @@ import orjson
 import pydantic_core
 from pydantic import ValidationError
 
-from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord, describe_errors
+from schemas.events import RECORD_METADATA, SCHEMA_VERSION, EventRecord, describe_errors
 
 
 class InvalidRecord(ValueError):
@@ -62,7 +62,7 @@ def parse_record(value: bytes) -> EventRecord:
         )
     try:
         record = EventRecord.model_validate(doc)
-        schema = KNOWN_EVENTS.get(record.event)
+        schema = RECORD_METADATA.get(record.event)
         if schema is not None:
             schema.model_validate(record.metadata)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from faust.serializers import codecs
 from faust.types import Message
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.events import KNOWN_EVENTS, SCHEMA_VERSION, EventRecord
+from schemas.events import RECORD_METADATA, SCHEMA_VERSION, EventRecord
 from schemas.records import LONG_NUMBER, InvalidRecord, parse_record
 
 CODEC_NAME = "pulse_event"
@@ -44,8 +44,8 @@ class _Unusual(Exception):
 
 
 _RECORDS = TypeAdapter(list[EventRecord])
-# The element type is a value of KNOWN_EVENTS, known only at run time.
-_METADATA = {name: TypeAdapter(list[schema]) for name, schema in KNOWN_EVENTS.items()}  # type: ignore[valid-type]
+# The element type is a value of RECORD_METADATA, known only at run time.
+_METADATA = {name: TypeAdapter(list[schema]) for name, schema in RECORD_METADATA.items()}  # type: ignore[valid-type]
 
 
 def decode_values(values: Sequence[bytes | None]) -> list[EventRecord | Undecodable]:

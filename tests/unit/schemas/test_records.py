@@ -53,3 +53,9 @@ def test_integers_within_64_bits_and_long_digit_strings_parse_exactly() -> None:
         "12345678901234567890123",
         {"a": 2**64 - 1, "b": -(2**63)},
     )
+
+
+def test_a_record_accepted_before_the_token_bound_still_parses() -> None:
+    # The API accepted any 64-bit count until token counts were bounded at 10^12 a call.
+    metadata = {"model": "m", "prompt_tokens": 2**63 - 1, "completion_tokens": 0, "cost_usd": 0.1}
+    assert parse_record(record(event="llm.call", metadata=metadata)).metadata == metadata

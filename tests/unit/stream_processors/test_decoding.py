@@ -66,3 +66,9 @@ def test_an_integer_beyond_64_bits_sets_its_record_aside_never_rounded() -> None
     assert isinstance(first, EventRecord) and isinstance(last, EventRecord)
     assert isinstance(middle, Undecodable) and middle.reason == "invalid_record"
     assert "beyond 64 bits" in middle.error
+
+
+def test_records_accepted_before_the_token_bound_decode_in_one_pass_too() -> None:
+    metadata = {"model": "m", "prompt_tokens": 2**64 - 1, "completion_tokens": 0, "cost_usd": 0.1}
+    values = [orjson.dumps(good(event="llm.call", metadata=metadata)), orjson.dumps(good())]
+    assert all(isinstance(record, EventRecord) for record in decode_values(values))
