@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 
 from ingest_api.event_ids import event_ids_of
@@ -23,7 +22,7 @@ from ingest_api.partitions import Message
 from ingest_api.records import event_messages, to_messages
 from ingest_api.verdicts import RejectReason, judge
 from schemas import MAX_EVENT_BYTES, Event
-from schemas.records import LONG_NUMBER
+from schemas.records import LONG_NUMBER, exact_json
 
 _ONE = TypeAdapter(Event)
 _MANY = TypeAdapter(list[Event])
@@ -70,8 +69,7 @@ def assess(
     """The outcome of a request whose ``body`` parsed to ``items`` (see the module doc)."""
     # An integer beyond 64 bits would be a float in ``items`` (orjson), stored rounded: read the
     # body again exactly, and the event holding one is refused by itself (its size check).
-    if LONG_NUMBER.search(body):
-        exact = pydantic_core.from_json(body, allow_inf_nan=False)
+    if LONG_NUMBER.search(body) and (exact := exact_json(body)) is not None:
         items = exact if isinstance(exact, list) else [exact]
     events = _validate_all(body, items, received_at)
     if events is not None:

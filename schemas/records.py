@@ -6,10 +6,11 @@ with it, so a letter is replayed exactly when the worker would now take it.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import orjson
-import pydantic_core
 from pydantic import ValidationError
 
 from schemas.events import RECORD_METADATA, SCHEMA_VERSION, EventRecord, describe_errors
@@ -25,9 +26,18 @@ class InvalidRecord(ValueError):
 
 
 # Text that may hold an integer beyond 64 bits, which orjson reads as a float, silently: such a
-# value is read again exactly (pydantic-core keeps Python ints) before it is accepted. Digits
-# inside strings match too; reading those again changes nothing.
+# value is read again exactly (the standard library keeps Python ints) before it is accepted.
+# Digits inside strings match too; reading those again changes nothing.
 LONG_NUMBER = re.compile(rb"\d{20}|-\d{19}")
+
+
+def exact_json(value: bytes) -> Any:
+    """``value`` (JSON that orjson has already read) with exact integers, or None where it nests
+    deeper than the standard library's parser goes; orjson has checked the syntax already."""
+    try:
+        return json.loads(value)
+    except RecursionError:
+        return None
 
 
 def holds_integer_beyond_64_bits(value: bytes) -> bool:
@@ -35,9 +45,9 @@ def holds_integer_beyond_64_bits(value: bytes) -> bool:
     if not LONG_NUMBER.search(value):
         return False
     try:
-        orjson.dumps(pydantic_core.from_json(value, allow_inf_nan=False))
-    except (orjson.JSONEncodeError, ValueError):
-        return True
+        orjson.dumps(exact_json(value))
+    except orjson.JSONEncodeError as exc:
+        return "64-bit" in str(exc)
     return False
 
 

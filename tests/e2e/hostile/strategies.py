@@ -17,7 +17,7 @@ import orjson
 from hypothesis import strategies as st
 
 from schemas import EVENT_NAME_PATTERN, KNOWN_EVENTS, MAX_EVENT_BYTES
-from schemas.events import MAX_FUTURE
+from schemas.events import MAX_FUTURE, MAX_TOKENS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MARGIN = timedelta(minutes=10)  # between this clock and the API's receipt time
@@ -164,6 +164,8 @@ custom_names = (
 # ---- numbers ----------------------------------------------------------------------------------
 
 tokens = st.sampled_from([0, 1, 2**53]) | st.integers(0, 2**53)
+# An LLM call's counts are bounded (their sums must fit UInt64): up to the bound, and at it.
+token_counts = st.sampled_from([0, 1, MAX_TOKENS]) | st.integers(0, MAX_TOKENS)
 costs = st.sampled_from([0, 0.0, 1e-300, 5e-324, 1e300, 1.7976931348623157e308]) | st.floats(
     0, 1e300, allow_nan=False
 )
@@ -232,8 +234,8 @@ def metadata_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
         own = st.fixed_dictionaries(
             {
                 "model": identifiers,
-                "prompt_tokens": tokens,
-                "completion_tokens": tokens,
+                "prompt_tokens": token_counts,
+                "completion_tokens": token_counts,
                 "cost_usd": costs,
             },
             optional={"provider": anything, "latency_ms": costs, "feature": anything},

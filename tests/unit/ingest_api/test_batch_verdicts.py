@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import patch
@@ -129,3 +130,20 @@ def test_integers_within_64_bits_and_long_digit_strings_are_kept_exactly() -> No
     values = [orjson.loads(m.value)["metadata"] for m in outcome.messages]
     assert values[0]["assignment_id"] == "12345678901234567890123"
     assert values[1] == {"big": 2**64 - 1, "low": -(2**63)}
+
+
+def test_a_deep_item_beside_a_long_number_is_refused_alone_and_the_rest_kept() -> None:
+    deep: Any = "12345678901234567890123"
+    for _ in range(600):
+        deep = [deep]
+    custom = {"event": "custom.deep", "user_id": "d", "timestamp": "2026-11-20T14:03:07Z"}
+    big = orjson.dumps(custom | {"event": "custom.num", "metadata": {"x": 1}})
+    body = b"[%s, %s, %s]" % (
+        orjson.dumps(viewed("a")),
+        json.dumps(custom | {"metadata": {"deep": deep}}).encode(),
+        big.replace(b'"x":1', b'"x":%d' % 2**65),
+    )
+    outcome = assess(body, parse_events(body, 1000), NOW, None)
+    answer = orjson.loads(outcome.answer)
+    assert [r["status"] for r in answer["results"]] == ["accepted", "rejected", "rejected"]
+    assert "integers within 64 bits" in answer["results"][2]["error"]

@@ -59,3 +59,10 @@ def test_a_record_accepted_before_the_token_bound_still_parses() -> None:
     # The API accepted any 64-bit count until token counts were bounded at 10^12 a call.
     metadata = {"model": "m", "prompt_tokens": 2**63 - 1, "completion_tokens": 0, "cost_usd": 0.1}
     assert parse_record(record(event="llm.call", metadata=metadata)).metadata == metadata
+
+
+def test_a_deep_record_with_a_long_digit_string_is_not_taken_for_a_long_integer() -> None:
+    deep: object = "12345678901234567890123"
+    for _ in range(220):  # deeper than pydantic-core's JSON parser goes
+        deep = [deep]
+    assert parse_record(record(event="custom.deep", metadata={"deep": deep})).event == "custom.deep"
