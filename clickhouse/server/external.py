@@ -1,4 +1,7 @@
-"""Form-encoded requests: the query and ``param_*`` as form fields, and external data files.
+"""Multipart requests: the query and ``param_*`` as form fields, and external data files.
+
+Only ``multipart/form-data`` is a form, as in ClickHouse: any other body is SQL, whatever its
+content type says (``curl --data-binary`` labels its body ``application/x-www-form-urlencoded``).
 
 External data (a file field ``N`` with URL parameters ``N_structure`` or ``N_types`` and
 ``N_format``) becomes a temporary table ``N`` on the request's connection, as in ClickHouse.
@@ -23,7 +26,7 @@ from clickhouse.server.errors import (
 from clickhouse.server.params import RequestParams, split_params
 from clickhouse.server.structure import parse_structure, parse_types
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_TYPES = ("multipart/form-data",)
 _MAX_FIELD_BYTES = 64 << 20
 
 

@@ -141,13 +141,29 @@ def test_external_data_becomes_a_temporary_table(writer: Client) -> None:
     assert result.result_rows == [("ann",), ("bob",)]
 
 
-def test_url_encoded_form_carries_query_and_parameters(
+def test_a_url_encoded_body_is_sql_as_curl_data_binary_sends_it(
     clickhouse_endpoint: ClickHouseEndpoint,
 ) -> None:
+    # curl --data-binary labels the body application/x-www-form-urlencoded; ClickHouse reads
+    # only multipart bodies as forms, every other body as the query.
+    response = httpx.post(
+        f"{clickhouse_endpoint.url}/?param_n=41",
+        auth=clickhouse_endpoint.auth,
+        content=b"SELECT {n:UInt8} + 1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == "42\n"
+
+
+def test_a_multipart_form_carries_query_and_parameters(
+    clickhouse_endpoint: ClickHouseEndpoint,
+) -> None:
+    fields = {"query": "SELECT {n:UInt8} + 1, {s:String}", "param_n": "41", "param_s": "a b"}
     response = httpx.post(
         f"{clickhouse_endpoint.url}/",
         auth=clickhouse_endpoint.auth,
-        data={"query": "SELECT {n:UInt8} + 1, {s:String}", "param_n": "41", "param_s": "a b"},
+        files={name: (None, value) for name, value in fields.items()},
     )
     assert response.status_code == 200, response.text
     assert response.text == "42\ta b\n"
