@@ -27,13 +27,11 @@ the retry is stored once, because its event ids are the same and the pipeline ke
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -48,7 +46,6 @@ from ingest_api.partitions import Message as Message  # re-exported: callers bui
 from ingest_api.record_batches import FastLz4Batch
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
-T = TypeVar("T")
 
 
 @dataclass
@@ -66,21 +63,6 @@ class _Lane:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def _serve(loop: asyncio.AbstractEventLoop) -> None:
-    """The publisher's own thread: run ``loop`` until stopped, then finish what it still holds
-    (aiokafka's background tasks) and close it."""
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_forever()
-        left = asyncio.all_tasks(loop)
-        for task in left:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
-
-
 def transactional_ids(base: str, count: int) -> list[str]:
     """The lanes' transactional ids: ``base`` itself first (one lane is the single-producer
     API of before), then ``base.1`` ... ``base.<count-1>``."""
@@ -90,11 +72,7 @@ def transactional_ids(base: str, count: int) -> list[str]:
 class GroupCommitPublisher:
     """Writes the events of concurrent requests to Kafka in shared groups, several at once."""
 
-    def __init__(
-        self, settings: ApiSettings, metrics: ApiMetrics, *, own_loop: bool = False
-    ) -> None:
-        """``own_loop``: run the flusher and the producers on an event loop of their own, in a
-        thread (the API does, see the module doc); else on the loop that calls :meth:`start`."""
+    def __init__(self, settings: ApiSettings, metrics: ApiMetrics) -> None:
         self._settings = settings
         self._metrics = metrics
         self._transactional = settings.publish_mode is PublishMode.TRANSACTIONAL
@@ -113,16 +91,7 @@ class GroupCommitPublisher:
         self._topics_ready = False
         self._topics_lock = asyncio.Lock()
         self._queue: deque[_Pending] = deque()
-        # Two counters rather than one: each is written by one loop only (callers' / Kafka's).
-        self._enqueued = 0  # events ever queued
-        self._taken = 0  # events ever taken into a group, or forgotten
-        # Set by a caller that has asked for the flusher to wake; the flusher lowers it just
-        # before it takes a group, so a request queued after that take asks again.
-        self._wake_pending = False
-        self._own_loop = own_loop
-        self._home: asyncio.AbstractEventLoop | None = None  # where callers await publish()
-        self._loop: asyncio.AbstractEventLoop | None = None  # where the flusher and lanes run
-        self._thread: threading.Thread | None = None
+        self._queued_events = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing: dict[asyncio.Task[None], list[_Pending]] = {}
@@ -142,40 +111,14 @@ class GroupCommitPublisher:
         """The lanes' transactional ids (empty in ``idempotent`` mode)."""
         return [lane.transactional_id for lane in self._lanes if lane.transactional_id]
 
-    @property
-    def _queued_events(self) -> int:
-        return self._enqueued - self._taken
-
-    async def _on_kafka_loop(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the publisher's loop and wait for it from the caller's."""
-        if self._thread is None:
-            return await coro
-        assert self._loop is not None
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
-
     async def start(self) -> None:
         """Start the flusher and try to connect; Kafka being down now is not an error."""
-        self._home = asyncio.get_running_loop()
-        if self._own_loop:
-            self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(
-                target=_serve, args=(self._loop,), name="pulse-kafka", daemon=True
-            )
-            self._thread.start()
-        else:
-            self._loop = self._home
-        await self._on_kafka_loop(self._start_flusher())
-        await self.prepare()
-
-    async def _start_flusher(self) -> None:
         self._task = asyncio.create_task(self._run(), name="pulse-group-commit")
+        await self.prepare()
 
     async def prepare(self) -> bool:
         """Make sure the topics exist and every lane's producer is started; False if Kafka is
         not there."""
-        return await self._on_kafka_loop(self._prepare())
-
-    async def _prepare(self) -> bool:
         try:
             await asyncio.wait_for(
                 asyncio.gather(*(self._ensure_producer(lane) for lane in self._lanes)),
@@ -198,13 +141,8 @@ class GroupCommitPublisher:
             raise self._unavailable("too many events are waiting for Kafka")
         pending = _Pending(messages, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
-        self._enqueued += len(messages)
-        if not self._wake_pending:
-            self._wake_pending = True
-            if self._thread is None:
-                self._wakeup.set()
-            else:  # once this turn of the loop has queued every request ready in it
-                self._home_loop().call_soon(self._kick)
+        self._queued_events += len(messages)
+        self._wakeup.set()
         try:
             # A lane is busy at most `timeout` writing and `timeout` committing (its producer is
             # silenced within 0.5 s after a failure, stopped in the background), and so is ours:
@@ -213,35 +151,12 @@ class GroupCommitPublisher:
             async with asyncio.timeout(4 * self.timeout + 2):
                 await pending.future
         except TimeoutError:
-            if self._thread is None:
-                self._forget(pending)
-            else:
-                assert self._loop is not None
-                self._loop.call_soon_threadsafe(self._forget, pending)
+            self._forget(pending)
             raise self._unavailable("Kafka did not answer in time") from None
-
-    def _home_loop(self) -> asyncio.AbstractEventLoop:
-        assert self._home is not None
-        return self._home
-
-    def _kick(self) -> None:
-        """Wake the flusher on its own loop: one wake-up for all the requests queued in a turn
-        of the callers' loop (each costs a system call and a hand-over of the GIL)."""
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._wakeup.set)
 
     async def close(self) -> None:
         """Stop the flusher, let the groups in flight finish, refuse what is still queued,
-        close the producers (and stop the publisher's own loop)."""
-        if self._loop is None:
-            return
-        await self._on_kafka_loop(self._close())
-        if self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
-
-    async def _close(self) -> None:
+        close the producers."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -281,7 +196,7 @@ class GroupCommitPublisher:
     def _forget(self, pending: _Pending) -> None:
         if pending in self._queue:
             self._queue.remove(pending)
-            self._taken += len(pending.messages)
+            self._queued_events -= len(pending.messages)
 
     async def _run(self) -> None:
         linger = self._settings.group_linger_ms / 1000
@@ -292,13 +207,9 @@ class GroupCommitPublisher:
             while not self._idle:  # every lane busy: the group grows meanwhile
                 self._slot_freed.clear()
                 await self._slot_freed.wait()
-            # Reset before taking: a request queued after the take sees the flag down and
-            # wakes the flusher again.
-            self._wake_pending = False
-            self._wakeup.clear()
             group = self._take_group()
-            if self._queue:
-                self._wakeup.set()
+            if not self._queue:
+                self._wakeup.clear()
             if group:
                 lane = self._idle.popleft()
                 task = asyncio.create_task(self._commit_group(group, lane))
@@ -318,7 +229,7 @@ class GroupCommitPublisher:
                 break
             group.append(self._queue.popleft())
             size += n
-        self._taken += size
+        self._queued_events -= size
         return group
 
     async def _commit_group(self, group: list[_Pending], lane: _Lane) -> None:
@@ -383,18 +294,8 @@ class GroupCommitPublisher:
         except Exception as exc:  # noqa: BLE001 - Kafka still away: the next use retries
             logger.warning("Kafka producer {} not restarted yet: {!r}", lane.transactional_id, exc)
 
-    def _resolve(self, group: list[_Pending], error: Exception | None) -> None:
-        """Answer the group's requests, on the callers' loop (their futures belong to it)."""
-        if self._thread is None:
-            self._settle(group, error)
-            return
-        try:
-            self._home_loop().call_soon_threadsafe(self._settle, group, error)
-        except RuntimeError:  # the callers' loop is closed: nobody waits any more
-            logger.debug("a group was answered after its callers' loop closed")
-
     @staticmethod
-    def _settle(group: list[_Pending], error: Exception | None) -> None:
+    def _resolve(group: list[_Pending], error: Exception | None) -> None:
         for pending in group:
             if pending.future.done():
                 continue

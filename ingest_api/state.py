@@ -30,8 +30,7 @@ class ApiState:
     def build(cls, settings: ApiSettings) -> ApiState:
         """Everything an app needs, nothing connected yet (the lifespan starts the publisher)."""
         metrics = ApiMetrics()
-        # Kafka's round trips on a loop of their own, not behind the requests (publisher.py).
-        publisher = GroupCommitPublisher(settings, metrics, own_loop=True)
+        publisher = GroupCommitPublisher(settings, metrics)
         return cls(
             settings=settings,
             keyring=Authenticator(

@@ -6,7 +6,6 @@ Whatever happens, a request answered 503 left nothing in the topic (consumers re
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import time
 from pathlib import Path
 
@@ -112,29 +111,21 @@ async def test_api_started_before_kafka_recovers_and_a_broker_restart_stores_no_
 
 class HeldCommits:
     """Holds every transaction's commit until released, noting which transactional ids waited:
-    several transactions are then provably open at once (no sleeps, no timing).
-
-    The commits run on the publisher's own loop, in its thread: they wait for a thread-safe
-    future and tell the test's loop through ``call_soon_threadsafe``."""
+    several transactions are then provably open at once (no sleeps, no timing)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._released: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.release = asyncio.Event()
         self.waiting: list[str] = []
         self._changed = asyncio.Event()
         real = AIOKafkaProducer.commit_transaction
 
         async def held(producer: AIOKafkaProducer) -> None:
             self.waiting.append(producer._txn_manager.transactional_id)
-            self._loop.call_soon_threadsafe(self._changed.set)
-            await asyncio.wrap_future(self._released)
+            self._changed.set()
+            await self.release.wait()
             await real(producer)
 
         monkeypatch.setattr(AIOKafkaProducer, "commit_transaction", held)
-
-    def release(self) -> None:
-        """Let every held commit, and every later one, through."""
-        self._released.set_result(None)
 
     async def until(self, count: int, within: float = 20.0) -> None:
         async with asyncio.timeout(within):
@@ -164,7 +155,7 @@ async def test_concurrent_requests_across_transactions_in_flight_all_land_exactl
         tasks = await waves(client, held, ["a", "b", "c"], per_wave=20)
         assert len(set(held.waiting)) == 3  # three transactional ids, each open at once
         assert not any(t.done() for t in tasks)  # no 202 before its commit
-        held.release()
+        held.release.set()
         answers = await asyncio.gather(*tasks)
         assert {r.status_code for r in answers} == {202}
         ids = [r.json()["results"][0]["event_id"] for r in answers]
@@ -195,7 +186,7 @@ async def test_kafka_stopped_with_transactions_open_answers_503_and_none_becomes
             tasks = await waves(client, held, ["x", "y", "z"], per_wave=5)
             # Every event of the three transactions is on the broker (acks=all), uncommitted.
             await asyncio.to_thread(proc.stop)
-            held.release()
+            held.release.set()
             answers = await asyncio.gather(*tasks)
             assert {r.status_code for r in answers} == {503}
             assert all("Retry-After" in r.headers for r in answers)

@@ -8,7 +8,6 @@ tests/integration/ingest_api/test_publisher.py.
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any, cast
 
 import pytest
@@ -133,9 +132,9 @@ def settings(**overrides: Any) -> ApiSettings:
 
 
 async def started(
-    kafka: FakeKafka, monkeypatch: pytest.MonkeyPatch, own_loop: bool = False, **overrides: Any
+    kafka: FakeKafka, monkeypatch: pytest.MonkeyPatch, **overrides: Any
 ) -> GroupCommitPublisher:
-    publisher = GroupCommitPublisher(settings(**overrides), ApiMetrics(), own_loop=own_loop)
+    publisher = GroupCommitPublisher(settings(**overrides), ApiMetrics())
     monkeypatch.setattr(publisher, "_new_producer", kafka.make)
 
     async def no_topics() -> None:
@@ -258,71 +257,3 @@ async def test_idempotent_mode_writes_without_transactions_and_its_503_says_a_pa
     assert kafka.producers[0].stopped
     assert "some of them may be stored" in str(refused.value)
     assert "same ids" in str(refused.value)
-
-
-async def test_on_its_own_loop_the_publisher_writes_in_another_thread_and_answers_on_ours(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    kafka = FakeKafka()
-    kafka.release_all()  # the stand-in's gates are never awaited from two loops
-    threads: set[int] = set()
-    make = kafka.make
-
-    def made_where(transactional_id: str | None) -> AIOKafkaProducer:
-        threads.add(threading.get_ident())
-        return make(transactional_id)
-
-    publisher = GroupCommitPublisher(
-        settings(PULSE_API_GROUPS_IN_FLIGHT=2), ApiMetrics(), own_loop=True
-    )
-    monkeypatch.setattr(publisher, "_new_producer", made_where)
-
-    async def no_topics() -> None:
-        publisher._topics_ready = True
-
-    monkeypatch.setattr(publisher, "_create_topics", no_topics)
-    await publisher.start()
-    try:
-        # Many requests queued in one turn of our loop, then more, all answered on our loop.
-        await asyncio.gather(*(publisher.publish(request(f"u{i}")) for i in range(50)))
-        await asyncio.gather(*(publisher.publish(request(f"v{i}", f"w{i}")) for i in range(20)))
-        kafka.fail_writes_of = b"doomed"
-        with pytest.raises(KafkaUnavailable) as refused:
-            await publisher.publish(request("doomed"))
-        kafka.fail_writes_of = None
-        await publisher.publish(request("after"))
-    finally:
-        await publisher.close()
-    assert threads and threading.get_ident() not in threads
-    committed = [key for _, keys in kafka.committed for key in keys]
-    expected = {f"u{i}".encode() for i in range(50)}
-    expected |= {f"{c}{i}".encode() for i in range(20) for c in "vw"}
-    assert sorted(committed) == sorted(expected | {b"after"})  # each once, "doomed" never
-    assert "nothing of this request was stored" in str(refused.value)
-    assert publisher._thread is None  # close() stopped and joined the publisher's thread
-
-
-async def test_a_publisher_on_its_own_loop_refuses_what_is_queued_when_it_closes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    kafka = FakeKafka()  # commits held: the first group stays in flight
-    publisher = await started(
-        kafka,
-        monkeypatch,
-        own_loop=True,
-        PULSE_API_GROUPS_IN_FLIGHT=1,
-        PULSE_API_PRODUCE_TIMEOUT_S=0.5,
-    )
-    first = asyncio.create_task(publisher.publish(request("a")))
-    async with asyncio.timeout(5):  # the stand-in records it from the publisher's thread
-        while not kafka.in_commit:
-            await asyncio.sleep(0.01)
-    queued = asyncio.create_task(publisher.publish(request("b")))
-    async with asyncio.timeout(5):
-        while publisher._queued_events != 1:
-            await asyncio.sleep(0.01)
-    await publisher.close()
-    for task in (first, queued):
-        with pytest.raises(KafkaUnavailable):
-            await task
-    assert kafka.committed == []
