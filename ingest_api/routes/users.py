@@ -25,7 +25,8 @@ router = APIRouter(
 
 
 @router.get(
-    "/{user_id}/summary",
+    # ``path``: a user id may hold "/" (sent as %2F), which a plain parameter never matches.
+    "/{user_id:path}/summary",
     response_model=UserSummary,
     summary="One user's activity, time per assignment and LLM usage",
     responses={404: error("No event of this user was accepted.")},

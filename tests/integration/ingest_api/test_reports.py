@@ -8,6 +8,7 @@ import io
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import httpx
@@ -50,6 +51,7 @@ EVENTS: list[tuple[int, str, str, datetime, str, str]] = [
     (7, "assignment.viewed", "bob", at("2025-01-06 10:00:00"), "physics", "hw-2"),
     (8, "user.login", "bob", at("2025-01-07 10:00:00"), "", ""),
     (9, "assignment.viewed", "carol", at("2025-01-08 14:30:00"), "math", "hw-1"),
+    (10, "user.login", "dan/x?#%", at("2025-03-03 10:00:00"), "", ""),
     # Rolling windows, relative to now: 1 h, 3 d, 20 d, 40 d ago and 2 h ahead.
     (20, "user.login", "roll-a", NOW - timedelta(hours=1), "", ""),
     (21, "user.login", "roll-b", NOW - timedelta(days=3), "", ""),
@@ -252,6 +254,14 @@ async def test_user_summary_gives_activity_assignment_time_and_llm_cost(
         "completion_tokens": 455,
         "cost_usd": 1.875,
     }
+
+
+async def test_summary_of_a_user_id_with_a_slash_is_found_by_its_encoded_path(
+    api: httpx.AsyncClient,
+) -> None:
+    response = await api.get(f"/v1/users/{quote('dan/x?#%', safe='')}/summary")
+    assert response.status_code == 200, response.text
+    assert (response.json()["user_id"], response.json()["events"]) == ("dan/x?#%", 1)
 
 
 async def test_summary_of_an_unknown_user_is_404(api: httpx.AsyncClient) -> None:
