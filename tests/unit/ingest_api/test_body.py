@@ -4,16 +4,19 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from ingest_api.body import (
+    ClientGone,
     GzipLimiter,
     check_content_type,
     check_declared_length,
     parse_events,
     read_limited,
     read_within,
+    receive_within,
 )
 from ingest_api.exceptions import BodyTimeout, BodyTooLarge, InvalidBody, UnsupportedMediaType
 
@@ -186,3 +189,62 @@ def test_a_truncated_second_member_is_invalid() -> None:
     limiter.feed(gzip.compress(b"[]") + gzip.compress(b"x" * 100)[:-6])
     with pytest.raises(InvalidBody, match="truncated"):
         limiter.finish()
+
+
+def _receive(*messages: dict[str, Any], then_wait: bool = False) -> Any:
+    """An ASGI ``receive`` giving ``messages`` in turn, then never answering (``then_wait``)."""
+    queue = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        if queue:
+            return queue.pop(0)
+        if then_wait:
+            await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _part(body: bytes, more: bool = False) -> dict[str, Any]:
+    return {"type": "http.request", "body": body, "more_body": more}
+
+
+@pytest.mark.anyio
+async def test_a_body_received_from_asgi_is_read_whole_or_in_parts_within_its_limits() -> None:
+    assert await receive_within(_receive(_part(b"[1]")), 100, False, 5) == b"[1]"
+    parts = _receive(_part(b"[1,", more=True), _part(b"", more=True), _part(b"2]"))
+    assert await receive_within(parts, 100, False, 5) == b"[1,2]"
+    packed = gzip.compress(b'{"a": 1}')
+    assert await receive_within(_receive(_part(packed)), 100, True, 5) == b'{"a": 1}'
+    halves = _receive(_part(packed[:5], more=True), _part(packed[5:]))
+    assert await receive_within(halves, 100, True, 5) == b'{"a": 1}'
+    with pytest.raises(BodyTooLarge):
+        await receive_within(_receive(_part(b"x" * 101)), 100, False, 5)
+    with pytest.raises(BodyTooLarge):
+        await receive_within(_receive(_part(b"x" * 60, more=True), _part(b"x" * 60)), 100, False, 5)
+    with pytest.raises(BodyTooLarge):
+        await receive_within(_receive(_part(gzip_bomb(2 * 1024 * 1024))), 1024, True, 5)
+    with pytest.raises(InvalidBody, match="truncated"):
+        await receive_within(_receive(_part(packed[:-4])), 100, True, 5)
+
+
+@pytest.mark.anyio
+async def test_a_client_gone_before_its_whole_body_is_told_apart() -> None:
+    with pytest.raises(ClientGone):
+        await receive_within(_receive({"type": "http.disconnect"}), 100, False, 5)
+    with pytest.raises(ClientGone):
+        await receive_within(_receive(_part(b"[", more=True)), 100, False, 5)
+
+
+@pytest.mark.anyio
+async def test_a_body_received_too_slowly_from_asgi_is_a_timeout_and_cancels_nothing_else() -> None:
+    started = time.monotonic()
+    with pytest.raises(BodyTimeout, match="did not arrive within 0.2 s"):
+        await receive_within(_receive(_part(b"[", more=True), then_wait=True), 100, False, 0.2)
+    assert time.monotonic() - started < 5
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0  # the deadline's cancel was taken back
+    await asyncio.sleep(0)  # and does not hit the request's next await
+    # A body read in time leaves no deadline behind to fire later.
+    assert await receive_within(_receive(_part(b"{}")), 100, False, 0.05) == b"{}"
+    await asyncio.sleep(0.1)
