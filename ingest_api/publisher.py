@@ -35,6 +35,13 @@ from functools import partial
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NoBrokersAvailable,
+    NodeNotReadyError,
+    RequestTimedOutError,
+)
 from loguru import logger
 
 from core.kafka_admin import ensure_topics
@@ -46,6 +53,15 @@ from ingest_api.partitions import Message as Message  # re-exported: callers bui
 from ingest_api.record_batches import FastLz4Batch
 
 ProducerFactory = Callable[[], AIOKafkaProducer]
+# Failures that say the brokers cannot be reached (not that they refused this group).
+UNREACHABLE = (
+    TimeoutError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NoBrokersAvailable,
+    NodeNotReadyError,
+    RequestTimedOutError,
+)
 
 
 @dataclass
@@ -97,6 +113,10 @@ class GroupCommitPublisher:
         self._writing: dict[asyncio.Task[None], list[_Pending]] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._partitioner = KeyPartitioner()
+        # After a write finds Kafka unreachable, requests are refused at once until this moment
+        # (``retry_after_s`` later, the Retry-After they are told) or until Kafka answers again,
+        # instead of each one waiting ``produce_timeout_s`` for brokers known to be away.
+        self._unreachable_until = float("-inf")
         # Record batches lz4-compressed in fast mode, as Kafka's own producer does by default.
         self._new_batch = partial(
             FastLz4Batch, settings.kafka_max_batch_bytes, is_transactional=self._transactional
@@ -124,6 +144,7 @@ class GroupCommitPublisher:
                 asyncio.gather(*(self._ensure_producer(lane) for lane in self._lanes)),
                 self.timeout,
             )
+            self._unreachable_until = float("-inf")  # Kafka answers: try writes again
             return True
         except Exception as exc:  # noqa: BLE001 - Kafka down at start-up: retried later
             logger.warning(
@@ -139,6 +160,8 @@ class GroupCommitPublisher:
             raise self._unavailable("the publisher is not running")
         if self._queued_events + len(messages) > self._settings.max_pending_events:
             raise self._unavailable("too many events are waiting for Kafka")
+        if time.monotonic() < self._unreachable_until:
+            raise self._unavailable("Kafka could not be reached by the last write")
         pending = _Pending(messages, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
         self._queued_events += len(messages)
@@ -270,6 +293,8 @@ class GroupCommitPublisher:
         answer: KafkaUnavailable,
     ) -> None:
         self._metrics.kafka_produce_errors.inc()
+        if isinstance(exc, UNREACHABLE):
+            self._unreachable_until = time.monotonic() + self._settings.retry_after_s
         count = sum(len(p.messages) for p in group)
         logger.warning("Kafka write of a group of {} events failed: {!r}", count, exc)
         # Only the producer this group used is dropped: in idempotent mode another group may

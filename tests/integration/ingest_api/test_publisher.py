@@ -48,6 +48,11 @@ async def test_kafka_unreachable_is_503_with_retry_after(make_settings: Settings
         assert time.monotonic() - started < 2 * settings.produce_timeout_s + 1
         metrics = (await client.get("/metrics")).text
         assert "kafka_produce_errors_total 1.0" in metrics
+        # Kafka is known to be away: the next request is refused at once, without a write.
+        again = await post(client, "b")
+        assert again.status_code == 503 and "Retry-After" in again.headers
+        assert "could not be reached by the last write" in again.json()["detail"]
+        assert "kafka_produce_errors_total 1.0" in (await client.get("/metrics")).text
 
 
 async def test_failed_transaction_leaves_nothing_visible(
