@@ -27,8 +27,9 @@ class InvalidRecord(ValueError):
 
 # Text that may hold an integer beyond 64 bits, which orjson reads as a float, silently: such a
 # value is read again exactly (the standard library keeps Python ints) before it is accepted.
-# Digits inside strings match too; reading those again changes nothing.
-LONG_NUMBER = re.compile(rb"\d{20}|-\d{19}")
+# A number of 20 digits (19 after a minus) where a JSON value starts; a string holding such text
+# after a colon or comma matches too, and reading it again changes nothing.
+LONG_NUMBER = re.compile(rb"[:,\[]\s*(?:\d{20}|-\d{19})")
 
 
 def exact_json(value: bytes) -> Any:
