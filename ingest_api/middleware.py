@@ -57,9 +57,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def route_template(scope: Scope) -> str:
-    """The path template of the matched route (never the raw path), or ``unmatched``."""
+    """The path template of the matched route (never the raw path), or ``unmatched``; named as
+    OpenAPI names it (``path_format``: ``/v1/users/{user_id}/summary``, not ``{user_id:path}``)."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None)
     return path if isinstance(path, str) else "unmatched"
 
 

@@ -6,7 +6,6 @@ The matrix: producer only writes (POST /v1/events), analyst only reads (/v1/repo
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -65,8 +64,7 @@ def endpoints(app: FastAPI) -> list[tuple[str, str]]:
         assert route.path is not None, f"route without a path: {route!r}"
         for method in sorted(route.methods or ()):
             if method not in ("HEAD", "OPTIONS"):
-                # As OpenAPI names it: "{user_id:path}" is "{user_id}".
-                found.append((method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)))
+                found.append((method, route.path_format))  # "{user_id}", as OpenAPI names it
     return found
 
 
