@@ -88,23 +88,6 @@ def check_declared_length(content_length: str | None, limit: int, gzipped: bool)
         raise _too_large(limit)
 
 
-async def read_within(
-    chunks: AsyncIterator[bytes], limit: int, gzipped: bool, timeout_s: float
-) -> bytes:
-    """:func:`read_limited`, refused with :class:`BodyTimeout` if not done within ``timeout_s``.
-
-    A client trickling its body a byte at a time holds a connection and a buffer; the deadline
-    bounds both.
-    """
-    try:
-        async with asyncio.timeout(timeout_s):
-            return await read_limited(chunks, limit, gzipped)
-    except TimeoutError:
-        raise BodyTimeout(
-            f"the body did not arrive within {timeout_s:g} s: send it faster, or in smaller batches"
-        ) from None
-
-
 class ClientGone(Exception):
     """The client closed the connection before its whole body arrived."""
 
@@ -112,12 +95,13 @@ class ClientGone(Exception):
 async def receive_within(
     receive: Callable[[], Awaitable[Any]], limit: int, gzipped: bool, timeout_s: float
 ) -> bytes:
-    """The body of an ASGI request read from ``receive``, as :func:`read_within` reads chunks.
+    """The body of an ASGI request read from ``receive``: at most ``limit`` bytes once gzip (if
+    any) is undone (:func:`read_limited`), refused with :class:`BodyTimeout` if not whole within
+    ``timeout_s`` (a client trickling its body a byte at a time holds a connection and a buffer;
+    the deadline bounds both), :class:`ClientGone` when the client disconnects first.
 
-    The same limits and the same :class:`BodyTimeout`, with less machinery per request: the
-    ASGI messages are read as they come (no async generator), and the deadline is one timer
-    handle rather than an ``asyncio.timeout`` context. :class:`ClientGone` when the client
-    disconnects first.
+    Little machinery per request: the usual body arrives whole in one ASGI message, and the
+    deadline is one timer handle rather than an ``asyncio.timeout`` context.
     """
     task = asyncio.current_task()
     assert task is not None

@@ -12,7 +12,6 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from ingest_api.event_ids import canonical_json, event_id_of
-from ingest_api.metrics import accepted_label
 from schemas import MAX_EVENT_BYTES, Event, EventRecord, describe_errors
 
 RejectReason = Literal["validation", "too_large", "not_an_object", "duplicate_conflict"]
@@ -116,8 +115,3 @@ def judge(
         verdicts.results.append(EventResult(index=index, status="accepted", event_id=event_id))
         verdicts.records.append(EventRecord.from_event(event, event_id, received_at, request_id))
     return verdicts
-
-
-def event_label(name: str) -> str:
-    """The ``event`` label of the accepted-events counter: known names, else ``custom``."""
-    return accepted_label(name)

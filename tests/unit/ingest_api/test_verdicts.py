@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest_api.metrics import accepted_label
 from ingest_api.records import to_message
-from ingest_api.verdicts import event_label, judge
+from ingest_api.verdicts import judge
 from schemas import EventRecord
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -62,8 +63,8 @@ def test_record_message_is_keyed_by_user_and_carries_the_request_id() -> None:
 
 
 def test_unknown_event_names_are_counted_as_custom() -> None:
-    assert event_label("llm.call") == "llm.call"
-    assert event_label("quiz.opened") == "custom"
+    assert accepted_label("llm.call") == "llm.call"
+    assert accepted_label("quiz.opened") == "custom"
 
 
 def test_deeply_nested_metadata_is_rejected_alone_not_a_crash() -> None:
