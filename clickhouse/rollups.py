@@ -155,8 +155,8 @@ LEFT JOIN (
     SELECT day, user_id, model, count() AS calls, sum(prompt_token_count) AS prompt_tokens,
            sum(completion_token_count) AS completion_tokens, sumKahan(call_cost_usd) AS cost_usd
     FROM $db.llm_calls FINAL
-    WHERE day IN %(days)s AND user_id IN %(users)s
-      AND (toString(day), user_id, toString(model)) IN %(keys)s
+    WHERE day IN %(days)s
+      AND user_id IN (SELECT user_id FROM format(JSONCompactEachRow, 'user_id String', %(users)s))
     GROUP BY day, user_id, model
 ) AS f USING (day, user_id, model)
 """
@@ -171,7 +171,8 @@ LEFT JOIN (
     SELECT day, model, sum(calls) AS calls, sum(prompt_tokens) AS prompt_tokens,
            sum(completion_tokens) AS completion_tokens, sumKahan(cost_usd) AS cost_usd
     FROM $db.llm_usage_rollup FINAL
-    WHERE day IN %(days)s AND (toString(day), toString(model)) IN %(keys)s
+    WHERE day IN %(days)s
+      AND model IN (SELECT model FROM format(JSONCompactEachRow, 'model String', %(names)s))
     GROUP BY day, model
 ) AS f USING (day, model)
 """
@@ -183,7 +184,8 @@ FROM format(JSONCompactEachRow, 'day Date, subject String', %(rows)s) AS k
 LEFT JOIN (
     SELECT day, subject, toUInt64(uniqExact(user_id)) AS users, count() AS events
     FROM $db.subject_events FINAL
-    WHERE day IN %(days)s AND (toString(day), toString(subject)) IN %(keys)s
+    WHERE day IN %(days)s
+      AND subject IN (SELECT subject FROM format(JSONCompactEachRow, 'subject String', %(names)s))
     GROUP BY day, subject
 ) AS f USING (day, subject)
 """
@@ -241,19 +243,18 @@ def refresh_statements(database: str, touched: TouchedKeys) -> list[str]:
         return _bind(
             _LLM,
             database,
-            keys=[(d.isoformat(), u, m) for d, u, m in keys],
             rows=_json_rows(keys),
             days=sorted({d for d, _, _ in keys}),
-            users=sorted({u for _, u, _ in keys}),
+            users=_json_rows((u,) for u in sorted({u for _, u, _ in keys})),
         )
 
     def day_keys(template: str, keys: list[tuple[date, str]]) -> str:
         return _bind(
             template,
             database,
-            keys=[(d.isoformat(), name) for d, name in keys],
             rows=_json_rows(keys),
             days=sorted({d for d, _ in keys}),
+            names=_json_rows((name,) for name in sorted({name for _, name in keys})),
         )
 
     def models(keys: list[tuple[date, str]]) -> str:

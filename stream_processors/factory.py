@@ -33,6 +33,8 @@ class PulseApp(faust.App):
     clickhouse: SharedClickHouse
     # Topics whose messages the consumer delivers a fetch at a time (``transport``).
     batch_inboxes: dict[str, Inbox]
+    # The broker holds a fetch that finds nothing new at most this long (``transport``).
+    fetch_max_wait_ms: int
 
     async def on_stop(self) -> None:
         await super().on_stop()
@@ -105,6 +107,7 @@ def create_app(
     shared = shared or shared_settings()
     app = faust_app(settings, shared)
     app.clickhouse = SharedClickHouse(shared.clickhouse_database)
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
     topics = declare_topics(app, shared)
     store = batch_store(settings, app.clickhouse, DeadLetters(topics.dlq))
     inbox = Inbox(capacity=2 * settings.sink_max_rows)

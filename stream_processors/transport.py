@@ -29,13 +29,18 @@ READ_COMMITTED = "read_committed"
 
 
 class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """The stock consumer thread, with its consumer switched to read_committed before start."""
+    """The stock consumer thread, with its consumer switched to read_committed, and its fetches'
+    longest wait set to the app's ``fetch_max_wait_ms``, before start."""
 
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
-        # aiokafka hands this attribute to its Fetcher in start(); it is the constructor's
-        # ``isolation_level`` argument, which Faust does not let us pass.
+        # aiokafka hands these attributes to its Fetcher in start(); they are the constructor's
+        # ``isolation_level`` and ``fetch_max_wait_ms`` arguments, which Faust does not let us
+        # pass (it asks for 1 500 ms).
         consumer._isolation_level = READ_COMMITTED
+        wait_ms = getattr(transport.app, "fetch_max_wait_ms", None)
+        if wait_ms is not None:
+            consumer._fetch_max_wait_ms = wait_ms
         return consumer
 
 
