@@ -302,12 +302,16 @@ def rolling_dau_sql(now: str, tables: str = "") -> str:
 
     ``now`` is a SQL expression (a bound parameter, ``now64(3)``, a Grafana macro); ``tables``
     a database prefix such as ``{db:Identifier}.``. Exact, and bounded by the answer: it reads
-    the ``user_activity_rollup`` rows last seen inside the 30 days (through their by-last-seen
-    projection), one per user once merged. Every stored ``last_seen`` is a real event's time and
-    only grows, so a user with such a row inside a window was active in it, and a user active in
-    a window has a row at or after the activity: inside the window, or at or after ``now``. Only
-    the users last seen at or after ``now`` (events dated ahead of ``now``, which the contract
-    allows up to 24 h) are looked up in ``events_store``, by its (user, ts) key.
+    the ``user_activity_rollup`` rows last seen inside the 30 days (through their
+    ``by_last_seen_key`` projection), one per user once merged. Every stored ``last_seen`` is a
+    real event's time and only grows, so a user with such a row inside a window was active in it,
+    and a user active in a window has a row at or after the activity: inside the window, or at or
+    after ``now``. Only the users last seen at or after ``now`` (events dated ahead of ``now``,
+    which the contract allows up to 24 h) are looked up in ``events_store``, by its (user, ts)
+    key. Users are told apart by ``user_key``, the 128-bit SipHash of ``user_id`` that
+    ``uniqExact`` itself counts strings by (migration 0037): a fixed 16 bytes to group by. The
+    second branch's key must not be called ``user_key``: ClickHouse 26.9 then computes the first
+    branch's stored ``user_key`` again from ``user_id`` (its DEFAULT), reading every id string.
     """
     return Template(_ROLLING_DAU).substitute(now=now, tables=tables)
 
@@ -319,19 +323,19 @@ SELECT
     count() AS last_30d
 FROM
 (
-    SELECT user_id, max(at) AS seen
+    SELECT user_key, max(at) AS seen
     FROM
     (
-        SELECT user_id, last_seen AS at
+        SELECT user_key, last_seen AS at
         FROM ${tables}user_activity_rollup
         WHERE last_seen >= $now - INTERVAL 30 DAY AND last_seen < $now
         UNION ALL
-        SELECT user_id, ts AS at
+        SELECT reinterpretAsUInt128(sipHash128(user_id)) AS ahead_key, ts AS at
         FROM ${tables}events_store
         WHERE ts >= $now - INTERVAL 30 DAY AND ts < $now AND user_id IN (
             SELECT user_id FROM ${tables}user_activity_rollup WHERE last_seen >= $now
         )
     )
-    GROUP BY user_id
+    GROUP BY user_key
 )
 """
