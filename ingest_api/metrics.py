@@ -34,8 +34,6 @@ HTTP_BUCKETS = (
 )
 # Any string can arrive as an HTTP method; the label keeps the standard ones, others are "other".
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# Custom event names are free-form: past this many names seen, no more children are cached.
-MAX_EVENT_CHILDREN = 256
 KAFKA_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -86,7 +84,7 @@ class ApiMetrics:
         # The labelled children of the HTTP metrics by (method label, route, status): looked up
         # once, not on every request. Bounded like the labels: methods, route templates, codes.
         self._http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        # The accepted-events counter's children by event name (known names, else custom).
+        # The accepted-events counter's children by label: the known names and ``custom``.
         self._accepted_children: dict[str, Any] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -104,13 +102,10 @@ class ApiMetrics:
 
     def count_accepted(self, name: str, n: int) -> None:
         """Count ``n`` accepted events named ``name`` (unknown names as ``custom``)."""
-        child = self._accepted_children.get(name)
+        label = accepted_label(name)
+        child = self._accepted_children.get(label)
         if child is None:
-            if len(self._accepted_children) >= MAX_EVENT_CHILDREN:  # bounded by names seen
-                self.events_accepted.labels(accepted_label(name)).inc(n)
-                return
-            child = self.events_accepted.labels(accepted_label(name))
-            self._accepted_children[name] = child
+            child = self._accepted_children[label] = self.events_accepted.labels(label)
         child.inc(n)
 
 
