@@ -49,7 +49,7 @@ def faust_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
     data_dir = settings.faust_data_dir(shared)
     data_dir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{host.strip()}" for host in shared.kafka_bootstrap_servers.split(",")]
-    return PulseApp(
+    app = PulseApp(
         settings.app_id,
         broker=brokers,
         store=settings.store,
@@ -71,6 +71,8 @@ def faust_app(settings: WorkerSettings, shared: SharedSettings) -> PulseApp:
         web_in_thread=False,
         autodiscover=False,
     )
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    return app
 
 
 def batch_store(
@@ -107,7 +109,6 @@ def create_app(
     shared = shared or shared_settings()
     app = faust_app(settings, shared)
     app.clickhouse = SharedClickHouse(shared.clickhouse_database)
-    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
     topics = declare_topics(app, shared)
     store = batch_store(settings, app.clickhouse, DeadLetters(topics.dlq))
     inbox = Inbox(capacity=2 * settings.sink_max_rows)

@@ -38,9 +38,7 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # ``isolation_level`` and ``fetch_max_wait_ms`` arguments, which Faust does not let us
         # pass (it asks for 1 500 ms).
         consumer._isolation_level = READ_COMMITTED
-        wait_ms = getattr(transport.app, "fetch_max_wait_ms", None)
-        if wait_ms is not None:
-            consumer._fetch_max_wait_ms = wait_ms
+        consumer._fetch_max_wait_ms = transport.app.fetch_max_wait_ms
         return consumer
 
 
